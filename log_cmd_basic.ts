@@ -169,7 +169,8 @@ export function parseSenderArgs(args: string[]): SenderOptions | undefined {
   if (values.help) return undefined;
   const port = parsePort(values.port, "send");
   const host = values.host;
-  if (host === "" || /[\s/]/.test(host)) {
+  // Letters, digits and . - _ for names; : and % for IPv6, optionally in [ ].
+  if (!/^(\[[\w.:%-]+\]|[\w.:%-]+)$/.test(host)) {
     throw new UsageError(
       `Cannot send as '--host' must be a host name or IP address: current value is ${
         JSON.stringify(host)

@@ -1,0 +1,211 @@
+/**
+ * Shared pieces for the tests: where the scripts are, free loopback ports,
+ * and starting the real scripts and the Python peers as a user would.
+ *
+ * @module
+ */
+
+/** The project's root directory. */
+export const ROOT = new URL("..", import.meta.url).pathname;
+/** The logger, run through its shebang. */
+export const LOGGER = `${ROOT}logging_basic.ts`;
+/** The sender, run through its shebang. */
+export const SENDER = `${ROOT}log_cmd_basic.ts`;
+/** Debian's python3, the one that sees python3-zmq (see PLATFORM.md). */
+export const PYTHON = "/usr/bin/python3";
+/** The Python peers written like the book's scripts. */
+export const PEERS = `${ROOT}tests/peers/`;
+
+const decoder = new TextDecoder();
+
+/** A loopback port nothing listens on right now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** A fresh temporary directory to run a script in; removed by `using`. */
+export function tempDir(): { path: string } & Disposable {
+  const path = Deno.makeTempDirSync({ prefix: "zmqlog-test-" });
+  return {
+    path,
+    [Symbol.dispose]() {
+      Deno.removeSync(path, { recursive: true });
+    },
+  };
+}
+
+/** What a finished process left behind. */
+export interface Outcome {
+  code: number;
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end and collects its output. */
+export async function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<Outcome> {
+  const out = await new Deno.Command(command, {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    signal: out.signal,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+}
+
+/** Runs `./log_cmd_basic.ts ARGS` through its shebang. */
+export function send(args: string[], cwd?: string): Promise<Outcome> {
+  return run(SENDER, args, { cwd });
+}
+
+/** A process started in the background, with its output collected. */
+export class Background {
+  readonly #child: Deno.ChildProcess;
+  readonly #output: Promise<Deno.CommandOutput>;
+  #stdout = "";
+
+  constructor(
+    command: string,
+    args: string[],
+    options: { cwd?: string; env?: Record<string, string> } = {},
+  ) {
+    this.#child = new Deno.Command(command, {
+      args,
+      cwd: options.cwd,
+      env: options.env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#output = this.#child.output();
+  }
+
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Sends a signal, if the process is still running. */
+  kill(signal: Deno.Signal = "SIGTERM"): void {
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** Waits for the end and returns what it printed. */
+  async finish(): Promise<Outcome> {
+    const out = await this.#output;
+    return {
+      code: out.code,
+      signal: out.signal,
+      stdout: this.#stdout + decoder.decode(out.stdout),
+      stderr: decoder.decode(out.stderr),
+    };
+  }
+
+  /** Sends `signal` and waits for the end. */
+  stop(signal: Deno.Signal = "SIGTERM"): Promise<Outcome> {
+    this.kill(signal);
+    return this.finish();
+  }
+
+  /** Ends the process and waits for it: for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop("SIGKILL");
+  }
+}
+
+/** Starts `./logging_basic.ts ARGS` in `cwd` and waits until it listens. */
+export async function startLogger(
+  cwd: string,
+  port: number,
+  args: string[] = [],
+): Promise<Background> {
+  const logger = new Background(LOGGER, ["--port", String(port), ...args], {
+    cwd,
+  });
+  await waitForPort(port);
+  return logger;
+}
+
+/** Starts the book's Python logger in `cwd` and waits until it is bound. */
+export async function startBookLogger(
+  cwd: string,
+  port: number,
+): Promise<Background> {
+  const logger = new Background(PYTHON, [`${PEERS}book_logger.py`], {
+    cwd,
+    env: { PORT: String(port) },
+  });
+  await waitForPort(port);
+  return logger;
+}
+
+/**
+ * Waits until something accepts TCP connections on the loopback port. A
+ * ZeroMQ socket drops such a connection when no greeting follows, which also
+ * gives the logger a peer that connects and goes (the event Deno issue 36317
+ * stalls on).
+ */
+export async function waitForPort(port: number, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.close();
+      return;
+    } catch {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `nothing listens on port ${port} after ${timeoutMs} ms`,
+        );
+      }
+      await sleep(25);
+    }
+  }
+}
+
+/** Reads a file's text, or "" when it does not exist yet. */
+export function readText(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return "";
+    throw err;
+  }
+}
+
+/** Waits until the file holds at least `count` lines; returns its text. */
+export async function waitForLines(
+  path: string,
+  count: number,
+  timeoutMs = 15_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const text = readText(path);
+    const lines = text.split("\n").length - 1;
+    if (lines >= count || Date.now() > deadline) return text;
+    await sleep(20);
+  }
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,126 @@
+/**
+ * The scripts run with the narrowest Deno permissions that work: the logger
+ * may write its log file and nothing else, the sender may write nothing.
+ */
+
+import assert from "node:assert/strict";
+import {
+  Background,
+  freePort,
+  LOGGER,
+  readText,
+  ROOT,
+  run,
+  send,
+  SENDER,
+  tempDir,
+  waitForLines,
+  waitForPort,
+} from "./helpers.ts";
+
+/** The flags of a script's `#!/usr/bin/env -S deno run ...` line. */
+function shebangFlags(path: string): string[] {
+  const first = Deno.readTextFileSync(path).split("\n")[0];
+  const prefix = "#!/usr/bin/env -S deno run ";
+  assert.ok(first.startsWith(prefix), `${path}: shebang is "${first}"`);
+  return first.slice(prefix.length).split(" ");
+}
+
+Deno.test("shebangs grant no blanket permission: no -A, every --allow scoped", () => {
+  for (const script of [LOGGER, SENDER]) {
+    for (const flag of shebangFlags(script)) {
+      assert.ok(flag !== "-A" && flag !== "--allow-all", `${script}: ${flag}`);
+      if (flag.startsWith("--allow-")) {
+        assert.match(
+          flag,
+          /^--allow-[a-z]+=./,
+          `${script}: ${flag} is not scoped`,
+        );
+      }
+    }
+  }
+  assert.deepEqual(
+    shebangFlags(LOGGER).filter((f) => f.startsWith("--allow-")),
+    ["--allow-write=./log.txt"],
+  );
+  assert.deepEqual(
+    shebangFlags(SENDER).filter((f) => f.startsWith("--allow-")),
+    [],
+  );
+});
+
+Deno.test("the permission sets in deno.json only read and load the zeromq addon", () => {
+  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
+  for (const script of [LOGGER, SENDER]) {
+    const name = script.split("/").pop()!.replace(/\.ts$/, "");
+    assert.ok(
+      shebangFlags(script).includes(`-P=${name}`),
+      `${name} uses its own set`,
+    );
+    assert.deepEqual(config.permissions[name], {
+      read: ["./node_modules", "/etc/alpine-release"],
+      ffi: ["./node_modules"],
+    });
+  }
+});
+
+Deno.test("logger run through its shebang cannot write a file other than log.txt", async () => {
+  using dir = tempDir();
+  const out = await run(LOGGER, ["--file", `${dir.path}/other.txt`], {
+    cwd: dir.path,
+  });
+  assert.equal(out.code, 1);
+  assert.match(out.stderr, /Deno was not given write permission/);
+  assert.deepEqual([...Deno.readDirSync(dir.path)], [], "nothing was created");
+});
+
+Deno.test("logger given one file writes that file, and cannot write ./log.txt", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const given = `${dir.path}/given.log`;
+  // The README's recipe for logging somewhere else.
+  const logger = new Background(
+    "deno",
+    [
+      "run",
+      "-q",
+      "--no-prompt",
+      "-P=logging_basic",
+      `--allow-write=${given}`,
+      LOGGER,
+      "--file",
+      given,
+      "--port",
+      String(port),
+    ],
+    { cwd: dir.path },
+  );
+  await waitForPort(port);
+  assert.equal(
+    (await send(["--port", String(port), "to the given file"])).code,
+    0,
+  );
+  assert.equal(await waitForLines(given, 1), "to the given file\n");
+  assert.equal((await logger.stop()).code, 0);
+
+  const denied = await run(
+    "deno",
+    [
+      "run",
+      "-q",
+      "--no-prompt",
+      "-P=logging_basic",
+      `--allow-write=${given}`,
+      LOGGER,
+      "--port",
+      String(port),
+    ],
+    { cwd: dir.path },
+  );
+  assert.equal(denied.code, 1);
+  assert.match(
+    denied.stderr,
+    /Cannot open log file '.\/log.txt': Deno was not given write permission/,
+  );
+  assert.equal(readText(`${dir.path}/log.txt`), "");
+});

@@ -1,0 +1,173 @@
+/**
+ * The logger keeps receiving: many separate senders with pauses (the case
+ * Deno issue 36317 stalls on), heavy concurrent load, and a clean stop on
+ * Ctrl-C and SIGTERM.
+ */
+
+import assert from "node:assert/strict";
+import {
+  Background,
+  freePort,
+  PEERS,
+  PYTHON,
+  readText,
+  run,
+  send,
+  SENDER,
+  sleep,
+  startLogger,
+  tempDir,
+  waitForLines,
+  waitForPort,
+} from "./helpers.ts";
+
+Deno.test("logger keeps logging across many separate sender processes with pauses", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const logger = await startLogger(dir.path, port);
+  const expected: string[] = [];
+  for (let i = 1; i <= 12; i++) {
+    // Ours and the book's Python sender, in turns; a bare TCP peer that
+    // connects and goes in between, so the socket's fd fires for non-messages.
+    const ours = i % 2 === 1;
+    const text = `sender ${i} ${ours ? "deno" : "python"}`;
+    const out = ours
+      ? await send(["--port", String(port), text], dir.path)
+      : await run(PYTHON, [`${PEERS}book_sender.py`, text], {
+        env: { PORT: String(port) },
+      });
+    assert.equal(out.code, 0, out.stderr);
+    expected.push(text);
+    assert.equal(
+      await waitForLines(`${dir.path}/log.txt`, i, 5000),
+      expected.map((line) => `${line}\n`).join(""),
+      `message ${i} is in the file before the next sender starts`,
+    );
+    await waitForPort(port);
+    await sleep(100 + 30 * i);
+  }
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+  assert.equal(
+    end.stderr,
+    "logging_basic: stopped; 12 messages logged to ./log.txt\n",
+  );
+});
+
+Deno.test("one-shot senders in quick succession each deliver their message", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const logger = await startLogger(dir.path, port);
+  const count = 40;
+  for (let i = 0; i < count; i++) {
+    const out = await send(
+      ["--port", String(port), "quick", String(i)],
+      dir.path,
+    );
+    assert.equal(out.code, 0, out.stderr);
+  }
+  const text = await waitForLines(`${dir.path}/log.txt`, count);
+  await logger.stop();
+  assert.equal(
+    text,
+    Array.from({ length: count }, (_, i) => `quick ${i}\n`).join(""),
+  );
+});
+
+Deno.test("100,000 messages from 4 concurrent senders: each exactly once, each sender's order kept", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const logger = await startLogger(dir.path, port);
+  const senders = 4;
+  const each = 25_000;
+  const outcomes = await Promise.all(
+    Array.from(
+      { length: senders },
+      (_, s) =>
+        run(PYTHON, [
+          `${PEERS}bulk_sender.py`,
+          String(port),
+          `s${s}`,
+          String(each),
+        ]),
+    ),
+  );
+  for (const out of outcomes) assert.equal(out.code, 0, out.stderr);
+  const text = await waitForLines(
+    `${dir.path}/log.txt`,
+    senders * each,
+    60_000,
+  );
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+
+  const next = new Map<string, number>();
+  const lines = text.split("\n");
+  assert.equal(lines.pop(), "", "the file ends with a newline");
+  assert.equal(lines.length, senders * each);
+  for (const line of lines) {
+    const [name, seq] = line.split(" ");
+    const expected = next.get(name) ?? 0;
+    assert.equal(
+      Number(seq),
+      expected,
+      `${name}: expected ${expected}, got line "${line}"`,
+    );
+    next.set(name, expected + 1);
+  }
+  assert.deepEqual(
+    [...next.entries()].sort(),
+    Array.from({ length: senders }, (_, s) => [`s${s}`, each]),
+  );
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`logger stops cleanly on ${signal}: everything received is written, exit 0`, async () => {
+    using dir = tempDir();
+    const port = freePort();
+    const logger = await startLogger(dir.path, port);
+    const out = await run(PYTHON, [
+      `${PEERS}bulk_sender.py`,
+      String(port),
+      "x",
+      "5000",
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    // The Python sender has handed over all 5000; stop the logger right away.
+    const end = await logger.stop(signal);
+    assert.equal(end.code, 0, end.stderr);
+    assert.equal(end.signal, null);
+    const lines = readText(`${dir.path}/log.txt`).split("\n");
+    assert.equal(lines.pop(), "");
+    // What the logger had received is all there; the count it reports matches the file.
+    assert.equal(
+      end.stderr,
+      `logging_basic: stopped; ${lines.length} messages logged to ./log.txt\n`,
+    );
+    assert.deepEqual(
+      lines,
+      Array.from({ length: lines.length }, (_, i) => `x ${i}`),
+    );
+  });
+}
+
+Deno.test("logger started while a sender is already waiting gets its message", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const waiting = [1, 2, 3].map((i) =>
+    new Background(SENDER, ["--port", String(port), `early ${i}`], {
+      cwd: dir.path,
+    })
+  );
+  await sleep(800);
+  const logger = await startLogger(dir.path, port);
+  for (const sender of waiting) assert.equal((await sender.finish()).code, 0);
+  const text = await waitForLines(`${dir.path}/log.txt`, 3);
+  await logger.stop();
+  assert.deepEqual(text.split("\n").sort(), [
+    "",
+    "early 1",
+    "early 2",
+    "early 3",
+  ]);
+});
