@@ -9,8 +9,10 @@
  * Usage:
  *
  * ```sh
- * ./log_cmd_basic.ts arg1 arg2 arg3        # logs "arg1 arg2 arg3"
+ * ./log_cmd_basic.ts arg1 arg2 arg3          # logs "arg1 arg2 arg3"
  * ./log_cmd_basic.ts --host raspberrypi.local Hello from the Pi
+ * ./log_cmd_basic.ts --level warn --tag backup -T disk almost full
+ * some_program | ./log_cmd_basic.ts --stdin --tag some_program
  * ./log_cmd_basic.ts --timeout 5 -- -42 is a message too
  * ./log_cmd_basic.ts --help
  * ```
@@ -18,11 +20,23 @@
  * Options come first; the first word that is not an option (or everything
  * after `--`) starts the message.
  *
+ * From a Deno program, open once and log many:
+ *
+ * ```ts
+ * import { LogSender } from "./log_cmd_basic.ts";
+ * const log = new LogSender({ host: "desktop.local", tag: "sensor" });
+ * log.info("started");
+ * log.warn("temperature 71 C");
+ * await log.close(); // delivers what is queued
+ * ```
+ *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { Push } from "zeromq";
+// npm:zeromq's list of its native builds, each with libzmq inside: see zmq().
+import zeromqBuilds from "zeromq/build/manifest.json" with { type: "json" };
+const ZEROMQ_BUILD_DIR = import.meta.resolve("zeromq/build/manifest.json");
 
 /** The port to send to. It MUST match the port in logging_basic.ts. */
 export const PORT = 5555;
@@ -30,11 +44,20 @@ export const PORT = 5555;
 /** Where the logger runs: a name (resolved by the system) or an IP address. */
 export const HOST = "localhost";
 
+/** Largest message the logger takes by default (its --max-message-size). */
+export const MAX_MESSAGE_SIZE = 65536;
+
+/** Messages a LogSender keeps while the logger is unreachable. */
+export const BUFFER_SIZE = 10_000;
+
 /** How long the logger may be missing before we say that we are waiting. */
 const WAIT_NOTICE_MS = 500;
 
-/** Longest sleep between two looks at whether the logger is there. */
-const CONNECT_POLL_MAX_MS = 50;
+/** Longest sleep while a LogSender waits for room in its buffer. */
+const ROOM_WAIT_MAX_MS = 50;
+
+/** Room kept for the header when `--stdin` cuts a long line into messages. */
+const HEADER_ROOM = 512;
 
 const PROGRAM = "log_cmd_basic";
 
@@ -46,12 +69,136 @@ export interface SenderOptions {
   port: number;
   /** Give up after this many seconds without a logger; `undefined` waits forever. */
   timeout?: number;
+  /** Send a header (level, time, host, tag), or the bare text as the book does. */
+  header: boolean;
+  level: Level;
+  tag?: string;
+  /** This machine's name as the header gives it; asked of the system if not set. */
+  hostname?: string;
+  /** Put the sender's clock in the header. */
+  timestamps: boolean;
+  /** Send each line of standard input as a message. */
+  stdin: boolean;
   /** The message: the arguments joined by single spaces. */
   message: string;
 }
 
 /** A command-line mistake: shown to the user as one line, exit status 2. */
 export class UsageError extends Error {}
+
+// ---- Levels and the wire format (this section is the same in both scripts) ----
+//
+// A log message is one ZeroMQ frame of UTF-8 text. Any text is a valid
+// message: the book's senders send just that. A message may start with a
+// header that names its level, when and where it was sent, and by what:
+//
+//   <warn> 2026-11-24T10:15:02.120Z raspberrypi backup: disk almost full
+//
+// that is `<LEVEL> SENT HOST TAG: TEXT`, with `-` for a field not given. A
+// message without that header is an info message from an unknown host.
+
+/** The log levels, least important first. */
+export const LEVELS = ["debug", "info", "warn", "error", "critical"] as const;
+
+/** A log level. */
+export type Level = typeof LEVELS[number];
+
+/** The names a level goes by (syslog's, Python's, log4j's), in lower case. */
+const LEVEL_NAMES: Record<string, Level> = {
+  debug: "debug",
+  trace: "debug",
+  info: "info",
+  information: "info",
+  notice: "info",
+  warn: "warn",
+  warning: "warn",
+  error: "error",
+  err: "error",
+  critical: "critical",
+  crit: "critical",
+  fatal: "critical",
+  alert: "critical",
+  emerg: "critical",
+  emergency: "critical",
+  panic: "critical",
+};
+
+/**
+ * Reads a level name in any case, or one of its aliases.
+ *
+ * @example
+ * ```ts
+ * parseLevel("WARNING", "send"); // "warn"
+ * parseLevel("loud", "send"); // throws UsageError
+ * ```
+ */
+export function parseLevel(text: string, action: string): Level {
+  const name = text.toLowerCase();
+  if (!Object.hasOwn(LEVEL_NAMES, name)) {
+    throw new UsageError(
+      `Cannot ${action} as '--level' must be one of ${
+        LEVELS.join(", ")
+      } (or warning, err, crit, ...): current value is ${JSON.stringify(text)}`,
+    );
+  }
+  return LEVEL_NAMES[name];
+}
+
+/** A log message: its level and text, and what its sender told about it. */
+export interface LogMessage {
+  level: Level;
+  /** When it was sent, RFC 3339 in UTC, by the sender's clock. */
+  sent?: string;
+  /** The sender's host name. */
+  host?: string;
+  /** What sent it, like `logger -t`. */
+  tag?: string;
+  text: string;
+}
+
+const HEADER = new RegExp(
+  `^<(${
+    LEVELS.join("|")
+  })> (-|\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?Z) (\\S+) ([^\\s:]+): `,
+);
+
+/**
+ * Writes a message as wire text: the header, then the text.
+ *
+ * @example
+ * ```ts
+ * formatMessage({ level: "warn", host: "pi", tag: "backup", text: "disk" });
+ * // "<warn> - pi backup: disk"
+ * ```
+ */
+export function formatMessage(message: LogMessage): string {
+  const { level, sent, host, tag, text } = message;
+  return `<${level}> ${sent ?? "-"} ${host ?? "-"} ${tag ?? "-"}: ${text}`;
+}
+
+/**
+ * Reads wire text. Text without the header is an info message.
+ *
+ * @example
+ * ```ts
+ * parseMessage("<error> - pi backup: failed"); // { level: "error", host: "pi", tag: "backup", text: "failed" }
+ * parseMessage("arg1 arg2 arg3"); // { level: "info", text: "arg1 arg2 arg3" }
+ * ```
+ */
+export function parseMessage(raw: string): LogMessage {
+  const header = HEADER.exec(raw);
+  if (header === null) return { level: "info", text: raw };
+  const message: LogMessage = {
+    level: header[1] as Level,
+    text: raw.slice(header[0].length),
+  };
+  if (header[2] !== "-") message.sent = header[2];
+  if (header[3] !== "-") message.host = header[3];
+  if (header[4] !== "-") message.tag = header[4];
+  return message;
+}
+
+// ---- end of levels and the wire format ----
 
 /** Options that take a value: each name they go by, and their long name. */
 const VALUE_OPTIONS: Record<string, string> = {
@@ -60,7 +207,11 @@ const VALUE_OPTIONS: Record<string, string> = {
   "--port": "--port",
   "-p": "--port",
   "--timeout": "--timeout",
-  "-t": "--timeout",
+  "--level": "--level",
+  "-l": "--level",
+  "--tag": "--tag",
+  "-t": "--tag",
+  "--hostname": "--hostname",
 };
 
 /**
@@ -136,14 +287,25 @@ export function parsePort(text: string, action: string): number {
   return port;
 }
 
+/** Checks a header word (`--tag`, `--hostname`): no spaces, no colon. */
+function parseWord(text: string, flag: string): string {
+  if (!/^[^\s:]+$/.test(text)) {
+    throw new UsageError(
+      `Cannot send as '${flag}' must be one word without ':': current value is ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return text;
+}
+
 /**
  * Parses the sender's command line.
  *
  * @returns the options, or `undefined` when `--help` was asked for.
  * @example
  * ```ts
- * parseSenderArgs(["--host", "pi", "hello", "world"]);
- * // { host: "pi", port: 5555, timeout: undefined, message: "hello world" }
+ * parseSenderArgs(["--host", "pi", "hello", "world"])?.message; // "hello world"
  * ```
  */
 export function parseSenderArgs(args: string[]): SenderOptions | undefined {
@@ -155,7 +317,12 @@ export function parseSenderArgs(args: string[]): SenderOptions | undefined {
       options: {
         host: { type: "string", short: "H", default: HOST },
         port: { type: "string", short: "p", default: String(PORT) },
-        timeout: { type: "string", short: "t" },
+        timeout: { type: "string" },
+        level: { type: "string", short: "l" },
+        tag: { type: "string", short: "t" },
+        hostname: { type: "string" },
+        timestamps: { type: "boolean", short: "T", default: false },
+        stdin: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -190,7 +357,38 @@ export function parseSenderArgs(args: string[]): SenderOptions | undefined {
       );
     }
   }
-  return { host, port, timeout, message: words.join(" ") };
+  if (values.stdin && words.length > 0) {
+    throw new UsageError(
+      `Cannot send as '--stdin' reads the messages from standard input: remove the words ${
+        JSON.stringify(words.join(" "))
+      }`,
+    );
+  }
+  const message = words.join(" ");
+  if (encoder.encode(message).length > MAX_MESSAGE_SIZE - HEADER_ROOM) {
+    throw new UsageError(
+      `Cannot send as the message is longer than the logger takes (${
+        MAX_MESSAGE_SIZE - HEADER_ROOM
+      } bytes): send long text through --stdin, which cuts it into messages`,
+    );
+  }
+  return {
+    host,
+    port,
+    timeout,
+    header: values.level !== undefined || values.tag !== undefined ||
+      values.hostname !== undefined || values.timestamps,
+    level: values.level === undefined
+      ? "info"
+      : parseLevel(values.level, "send"),
+    tag: values.tag === undefined ? undefined : parseWord(values.tag, "--tag"),
+    hostname: values.hostname === undefined
+      ? undefined
+      : parseWord(values.hostname, "--hostname"),
+    timestamps: values.timestamps,
+    stdin: values.stdin,
+    message,
+  };
 }
 
 /**
@@ -207,54 +405,466 @@ export function connectEndpoint(host: string, port: number): string {
   return `tcp://${name}:${port}`;
 }
 
+/**
+ * Cuts text into pieces of at most `maxBytes` bytes of UTF-8, whole
+ * characters each.
+ *
+ * @example
+ * ```ts
+ * splitText("abcdef", 4); // ["abcd", "ef"]
+ * ```
+ */
+export function splitText(text: string, maxBytes: number): string[] {
+  if (text.length * 3 <= maxBytes || encoder.encode(text).length <= maxBytes) {
+    return [text];
+  }
+  const pieces: string[] = [];
+  let piece = "";
+  let size = 0;
+  for (const char of text) {
+    const bytes = encoder.encode(char).length;
+    if (size + bytes > maxBytes) {
+      pieces.push(piece);
+      piece = "";
+      size = 0;
+    }
+    piece += char;
+    size += bytes;
+  }
+  pieces.push(piece);
+  return pieces;
+}
+
 function printUsage(): void {
   console.log(`Basic utility to send logs to the logger: joins its arguments
 into one message and sends it to logging_basic.ts.
 
 Usage: ./log_cmd_basic.ts [options] [--] word...
+       some_program | ./log_cmd_basic.ts --stdin [options]
 
 Options:
-  -H, --host HOST     logger's host name or IP address (default ${HOST})
-  -p, --port PORT     logger's TCP port (default ${PORT})
-  -t, --timeout SECS  give up if the logger is not there within SECS seconds
-                      (default: wait for it as long as it takes)
-  -h, --help          print this help and exit
+  -H, --host HOST       logger's host name or IP address (default ${HOST})
+  -p, --port PORT       logger's TCP port (default ${PORT})
+      --timeout SECS    give up if the logger is not there within SECS seconds
+                        (default: wait for it as long as it takes)
+  -l, --level LEVEL     ${LEVELS.join(", ")} (or warning, err, crit, ...)
+  -t, --tag TAG         what is logging, like logger -t (one word)
+  -T, --timestamps      put this machine's time in the message
+      --hostname NAME   the host name to give (default: this machine's)
+      --stdin           send each line of standard input as a message;
+                        empty lines are skipped
+  -h, --help            print this help and exit
 
 Options come first; the first word that is not an option starts the message.
 Put -- before a message whose first word starts with '-'.
 
+With --level, --tag, --timestamps or --hostname the message starts with a
+header the logger reads: <LEVEL> SENT-TIME HOST TAG: text. Without them it
+is sent as it is, like the book's script.
+
 Example: ./log_cmd_basic.ts arg1 arg2 arg3   logs the line "arg1 arg2 arg3"`);
 }
 
+const encoder = new TextEncoder();
+
+/** The name of the program that logs: its main module's file name. */
+function programName(): string {
+  const file = Deno.mainModule.split("/").pop() ?? PROGRAM;
+  return file.replace(/\.[^.]*$/, "").replace(/[\s:]/g, "_") || PROGRAM;
+}
+
+/** This machine's name; `undefined` if Deno may not ask. */
+function hostName(): string | undefined {
+  try {
+    return Deno.hostname().replace(/[\s:]/g, "_");
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- The long-lived sender, for Deno programs ----
+
+/** How to reach the logger, and what to say about the messages. */
+export interface LogSenderOptions {
+  /** The logger's host name or address (default `localhost`). */
+  host?: string;
+  /** The logger's port (default 5555). */
+  port?: number;
+  /** What is logging (default: the main module's file name). */
+  tag?: string;
+  /** This machine's name as sent (default: asked of the system). */
+  hostname?: string;
+  /** Put the sending time in each message (default true). */
+  timestamps?: boolean;
+  /** Send the bare text, without the header (default false). */
+  plain?: boolean;
+  /** Messages kept while the logger is unreachable (default 10,000). */
+  bufferSize?: number;
+}
+
 /**
- * Waits until the PUSH socket has a connection to the logger.
+ * A connection to the logger that stays open: open once, log many, close.
  *
- * The socket is created with `immediate: true`, so it is `writable` only once
- * a logger has accepted the connection. We look at that flag on a short timer
- * rather than awaiting zeromq.js's own poll, which Deno issue 36317 can stall
- * (see PLATFORM.md).
+ * It reconnects by itself when the logger restarts. While the logger is
+ * unreachable, messages wait in a buffer of `bufferSize` messages (ZeroMQ's
+ * send high-water mark) and are delivered once it is back. When the buffer is
+ * full, {@link log} drops the message and counts it in {@link dropped}; the
+ * next message that gets through is preceded by a warning that says how many
+ * were dropped, and the first drop is reported on stderr. {@link send} waits
+ * for room instead.
+ *
+ * @example
+ * ```ts
+ * const log = new LogSender({ tag: "sensor" });
+ * log.info("started");
+ * await log.send("warn", "temperature 71 C"); // waits if the buffer is full
+ * await log.close();
+ * ```
+ */
+export class LogSender {
+  readonly #context: Handle;
+  readonly #socket: Handle;
+  readonly #where: string;
+  readonly #options: LogSenderOptions & { tag: string; bufferSize: number };
+  #dropped = 0;
+  #unreported = 0;
+  #closed = false;
+
+  constructor(options: LogSenderOptions = {}) {
+    const host = options.host ?? HOST;
+    const port = options.port ?? PORT;
+    this.#where = `${host}:${port}`;
+    this.#options = {
+      ...options,
+      tag: options.tag ?? programName(),
+      hostname: options.hostname ?? hostName(),
+      bufferSize: options.bufferSize ?? BUFFER_SIZE,
+    };
+    this.#context = zmq().zmq_ctx_new();
+    // No immediate: messages queue for the logger while it is away, up to SNDHWM.
+    this.#socket = openSocket(this.#context, ZMQ.PUSH, {
+      [ZMQ.SNDHWM]: this.#options.bufferSize,
+      [ZMQ.IPV6]: host.includes(":") ? 1 : 0,
+    });
+    check(
+      zmq().zmq_connect(this.#socket, cString(connectEndpoint(host, port))),
+      `Cannot connect to ${this.#where}`,
+    );
+  }
+
+  /** Messages dropped so far because the buffer was full. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** The wire text for a message at `level`. */
+  format(level: Level, text: string): string {
+    if (this.#options.plain) return text;
+    return formatMessage({
+      level,
+      sent: this.#options.timestamps === false
+        ? undefined
+        : new Date().toISOString(),
+      host: this.#options.hostname,
+      tag: this.#options.tag,
+      text,
+    });
+  }
+
+  /** Queues raw wire text; false when the buffer is full. */
+  #queue(raw: string): boolean {
+    if (this.#closed) throw new Error("This LogSender is closed");
+    if (this.#unreported > 0) {
+      const notice = this.format(
+        "warn",
+        `${this.#unreported} messages dropped: the logger at ${this.#where} was unreachable and the buffer of ${this.#options.bufferSize} was full`,
+      );
+      if (!this.#trySend(notice)) return false;
+      this.#unreported = 0;
+    }
+    return this.#trySend(raw);
+  }
+
+  #trySend(raw: string): boolean {
+    const bytes = encoder.encode(raw);
+    const rc = zmq().zmq_send(
+      this.#socket,
+      bytes,
+      BigInt(bytes.length),
+      ZMQ.DONTWAIT,
+    );
+    if (rc !== -1) return true;
+    if (zmq().zmq_errno() !== ZMQ.EAGAIN) {
+      check(rc, `Cannot send to ${this.#where}`);
+    }
+    return false;
+  }
+
+  /**
+   * Logs `text` at `level` without waiting. Returns false, and counts the
+   * message as dropped, when the buffer is full.
+   */
+  log(level: Level, text: string): boolean {
+    if (this.#queue(this.format(level, text))) return true;
+    if (this.#dropped === 0) {
+      console.error(
+        `${PROGRAM}: the logger at ${this.#where} is unreachable and the buffer of ${this.#options.bufferSize} messages is full; dropping messages (counted)`,
+      );
+    }
+    this.#dropped++;
+    this.#unreported++;
+    return false;
+  }
+
+  debug(text: string): boolean {
+    return this.log("debug", text);
+  }
+  info(text: string): boolean {
+    return this.log("info", text);
+  }
+  warn(text: string): boolean {
+    return this.log("warn", text);
+  }
+  error(text: string): boolean {
+    return this.log("error", text);
+  }
+  critical(text: string): boolean {
+    return this.log("critical", text);
+  }
+
+  /**
+   * Logs `text` at `level`, waiting while the buffer is full. Rejects when
+   * `timeoutMs` passes first.
+   */
+  async send(level: Level, text: string, timeoutMs = Infinity): Promise<void> {
+    await this.sendRaw(this.format(level, text), timeoutMs);
+  }
+
+  /**
+   * Sends wire text as it is, waiting while the buffer is full; `onSlow` is
+   * called once if that takes more than half a second.
+   */
+  async sendRaw(
+    raw: string,
+    timeoutMs = Infinity,
+    onSlow?: () => void,
+  ): Promise<void> {
+    const start = Date.now();
+    let wait = 1;
+    let told = false;
+    // Look at the socket on a timer: a zmq_poll on a worker thread would use
+    // the socket while log() may use it here.
+    while (!this.#queue(raw)) {
+      if (Date.now() - start >= timeoutMs) {
+        throw new Error(
+          `No room for the message: the logger at ${this.#where} is unreachable`,
+        );
+      }
+      if (!told && onSlow && Date.now() - start >= WAIT_NOTICE_MS) {
+        onSlow();
+        told = true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = Math.min(wait * 2, ROOM_WAIT_MAX_MS);
+    }
+  }
+
+  /**
+   * Closes the connection once everything queued is delivered, or after
+   * `timeoutMs` (default: no limit) when the logger stays away.
+   */
+  async close(timeoutMs = Infinity): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const linger = Number.isFinite(timeoutMs)
+      ? Math.max(0, Math.round(timeoutMs))
+      : -1;
+    zmq().zmq_setsockopt(
+      this.#socket,
+      ZMQ.LINGER,
+      new Int32Array([linger]),
+      4n,
+    );
+    zmq().zmq_close(this.#socket);
+    await zmq().zmq_ctx_term(this.#context); // returns when delivered, or linger ran out
+  }
+}
+
+// ---- The command ----
+
+/**
+ * Waits until the PUSH socket has a connection to the logger. The socket has
+ * `immediate` set, so it can send only once a logger accepted the connection.
  *
  * @returns `true` when connected, `false` when `timeoutMs` ran out first.
  */
 async function waitForLogger(
-  socket: Push,
+  socket: Handle,
   timeoutMs: number,
   onSlow: () => void,
 ): Promise<boolean> {
   const start = Date.now();
-  let wait = 1;
   let told = false;
-  while (!socket.writable) {
+  while (true) {
     const waited = Date.now() - start;
     if (waited >= timeoutMs) return false;
-    if (!told && waited >= WAIT_NOTICE_MS) {
+    const next = told ? timeoutMs : Math.min(timeoutMs, WAIT_NOTICE_MS);
+    const [events] = await poll(
+      [socket],
+      ZMQ.POLLOUT,
+      Math.min(next - waited, 2 ** 31 - 1),
+    );
+    if (events & ZMQ.POLLOUT) return true;
+    if (!told && Date.now() - start >= WAIT_NOTICE_MS) {
       onSlow();
       told = true;
     }
-    await new Promise((resolve) => setTimeout(resolve, wait));
-    wait = Math.min(wait * 2, CONNECT_POLL_MAX_MS);
   }
-  return true;
+}
+
+/** The message as sent: bare, or with the header the options ask for. */
+export function wireText(options: SenderOptions, text: string): string {
+  if (!options.header) return text;
+  return formatMessage({
+    level: options.level,
+    sent: options.timestamps ? new Date().toISOString() : undefined,
+    host: options.hostname ?? hostName(),
+    tag: options.tag ?? PROGRAM,
+    text,
+  });
+}
+
+/** Sends the one message of the command line; resolves to the exit status. */
+async function sendOnce(options: SenderOptions): Promise<number> {
+  const where = `${options.host}:${options.port}`;
+  const timeoutMs = options.timeout === undefined
+    ? Infinity
+    : options.timeout * 1000;
+  const started = Date.now();
+  const context = zmq().zmq_ctx_new();
+  // immediate: queue nothing until a logger is really there (see waitForLogger).
+  const socket = openSocket(context, ZMQ.PUSH, {
+    [ZMQ.IMMEDIATE]: 1,
+    [ZMQ.LINGER]: 0,
+    [ZMQ.IPV6]: options.host.includes(":") ? 1 : 0,
+  });
+  const finish = async (linger: number) => {
+    zmq().zmq_setsockopt(socket, ZMQ.LINGER, new Int32Array([linger]), 4n);
+    zmq().zmq_close(socket);
+    await zmq().zmq_ctx_term(context);
+  };
+  try {
+    check(
+      zmq().zmq_connect(
+        socket,
+        cString(connectEndpoint(options.host, options.port)),
+      ),
+      `Cannot connect to ${where}`,
+    );
+    const connected = await waitForLogger(socket, timeoutMs, () => {
+      const limit = options.timeout === undefined
+        ? "Ctrl-C to give up"
+        : `giving up after ${options.timeout} s`;
+      console.error(
+        `${PROGRAM}: waiting for the logger at ${where} (${limit})`,
+      );
+    });
+    if (!connected) {
+      await finish(0);
+      console.error(
+        `${PROGRAM}: no logger at ${where} after ${options.timeout} s; message not sent`,
+      );
+      return 1;
+    }
+    const bytes = encoder.encode(wireText(options, options.message));
+    check(
+      zmq().zmq_send(socket, bytes, BigInt(bytes.length), ZMQ.DONTWAIT),
+      `Cannot send to ${where}`,
+    );
+  } catch (err) {
+    await finish(0);
+    console.error(`${PROGRAM}: ${describe(err)}`);
+    return 1;
+  }
+  // Deliver before we end: the rest of --timeout, or as long as it takes.
+  const left = timeoutMs - (Date.now() - started);
+  await finish(Number.isFinite(left) ? Math.max(100, Math.round(left)) : -1);
+  return 0;
+}
+
+/**
+ * Sends each line of standard input as a message, skipping empty lines. It
+ * reads no more than it can send: while the buffer is full it stops reading,
+ * so memory stays bounded on endless input. Resolves to the exit status.
+ */
+async function sendLines(options: SenderOptions): Promise<number> {
+  const where = `${options.host}:${options.port}`;
+  const timeoutMs = options.timeout === undefined
+    ? Infinity
+    : options.timeout * 1000;
+  let sender: LogSender;
+  try {
+    sender = new LogSender({
+      host: options.host,
+      port: options.port,
+      tag: options.tag ?? PROGRAM,
+      hostname: options.hostname,
+      timestamps: options.timestamps,
+      plain: !options.header,
+    });
+  } catch (err) {
+    console.error(`${PROGRAM}: ${describe(err)}`);
+    return 1;
+  }
+  const maxText = MAX_MESSAGE_SIZE - HEADER_ROOM;
+  let sent = 0;
+  let told = false;
+  const onSlow = () => {
+    if (told) return;
+    told = true;
+    const limit = options.timeout === undefined
+      ? "Ctrl-C to give up"
+      : `giving up after ${options.timeout} s`;
+    console.error(
+      `${PROGRAM}: waiting for the logger at ${where}; ${sent} lines sent, the rest wait (${limit})`,
+    );
+  };
+  const sendLine = async (line: string) => {
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    if (line === "") return;
+    for (const piece of splitText(line, maxText)) {
+      await sender.sendRaw(
+        sender.format(options.level, piece),
+        timeoutMs,
+        onSlow,
+      );
+      sent++;
+    }
+  };
+  const decoder = new TextDecoder();
+  let rest = "";
+  try {
+    for await (const chunk of Deno.stdin.readable) {
+      const lines = (rest + decoder.decode(chunk, { stream: true })).split(
+        "\n",
+      );
+      rest = lines.pop()!;
+      for (const line of lines) await sendLine(line);
+      // A line with no end in sight: send what we have, so memory stays bounded.
+      if (rest.length > maxText) {
+        const pieces = splitText(rest, maxText);
+        rest = pieces.pop()!;
+        for (const piece of pieces) await sendLine(piece);
+      }
+    }
+    await sendLine(rest + decoder.decode());
+  } catch (err) {
+    await sender.close(0);
+    console.error(`${PROGRAM}: ${describe(err)}; ${sent} lines sent`);
+    return 1;
+  }
+  await sender.close(timeoutMs);
+  return 0;
 }
 
 function describe(err: unknown): string {
@@ -274,55 +884,180 @@ export async function main(args: string[]): Promise<number> {
     printUsage();
     return 0;
   }
-
-  const where = `${options.host}:${options.port}`;
-  const timeoutMs = options.timeout === undefined
-    ? Infinity
-    : options.timeout * 1000;
-  // immediate: queue nothing until a logger is really there (see waitForLogger).
-  // linger -1: once handed over, the message is delivered before the process ends.
-  const socket = new Push({
-    immediate: true,
-    linger: -1,
-    sendTimeout: 0,
-    ipv6: options.host.includes(":"),
-  });
-  try {
-    socket.connect(connectEndpoint(options.host, options.port));
-  } catch (err) {
-    socket.close();
-    console.error(`${PROGRAM}: Cannot connect to ${where}: ${describe(err)}`);
-    return 1;
-  }
-
-  const connected = await waitForLogger(socket, timeoutMs, () => {
-    const limit = options.timeout === undefined
-      ? "Ctrl-C to give up"
-      : `giving up after ${options.timeout} s`;
-    console.error(`${PROGRAM}: waiting for the logger at ${where} (${limit})`);
-  });
-  if (!connected) {
-    socket.linger = 0;
-    socket.close();
-    console.error(
-      `${PROGRAM}: no logger at ${where} after ${options.timeout} s; message not sent`,
-    );
-    return 1;
-  }
-
-  try {
-    await socket.send(options.message);
-  } catch (err) {
-    socket.linger = 0;
-    socket.close();
-    console.error(`${PROGRAM}: Cannot send to ${where}: ${describe(err)}`);
-    return 1;
-  }
-  socket.close();
-  return 0;
+  return options.stdin ? await sendLines(options) : await sendOnce(options);
 }
 
+// ---- libzmq through Deno FFI (this section is the same in both scripts) ----
+//
+// zeromq.js waits for its sockets with libuv's uv_poll, which Deno stops after
+// its first callback (Deno issue 36317, see PLATFORM.md): a receiver stalls
+// after its first message. So we call libzmq's C API directly, in the native
+// addon that npm:zeromq ships (libzmq 4.3.5 is linked into it). Calls that
+// wait (zmq_poll, zmq_ctx_term) run on Deno's FFI worker threads. Handles are
+// plain integers and data moves only through our own buffers, so Deno's
+// `--allow-ffi` can stay scoped to ./node_modules.
+
+const ZMQ_SYMBOLS = {
+  zmq_errno: { parameters: [], result: "i32" },
+  zmq_strerror: { parameters: ["i32"], result: "usize" },
+  // From the C library the addon links to: to copy zmq_strerror's text.
+  strlen: { parameters: ["usize"], result: "usize" },
+  memcpy: { parameters: ["buffer", "usize", "usize"], result: "usize" },
+  zmq_ctx_new: { parameters: [], result: "usize" },
+  zmq_ctx_term: { parameters: ["usize"], result: "i32", nonblocking: true },
+  zmq_socket: { parameters: ["usize", "i32"], result: "usize" },
+  zmq_close: { parameters: ["usize"], result: "i32" },
+  zmq_setsockopt: {
+    parameters: ["usize", "i32", "buffer", "usize"],
+    result: "i32",
+  },
+  zmq_bind: { parameters: ["usize", "buffer"], result: "i32" },
+  zmq_connect: { parameters: ["usize", "buffer"], result: "i32" },
+  zmq_send: { parameters: ["usize", "buffer", "usize", "i32"], result: "i32" },
+  zmq_recv: { parameters: ["usize", "buffer", "usize", "i32"], result: "i32" },
+  zmq_poll: {
+    parameters: ["buffer", "i32", "i64"],
+    result: "i32",
+    nonblocking: true,
+  },
+} as const;
+
+/** The libzmq constants we use (zmq.h; errno values are Linux's). */
+const ZMQ = {
+  REQ: 3,
+  REP: 4,
+  PULL: 7,
+  PUSH: 8,
+  LINGER: 17,
+  MAXMSGSIZE: 22,
+  SNDHWM: 23,
+  RCVHWM: 24,
+  IMMEDIATE: 39,
+  IPV6: 42,
+  DONTWAIT: 1,
+  POLLIN: 1,
+  POLLOUT: 2,
+  EINTR: 4,
+  EAGAIN: 11,
+  EADDRINUSE: 98,
+} as const;
+
+type Libzmq = Deno.DynamicLibrary<typeof ZMQ_SYMBOLS>["symbols"];
+
+/** A libzmq context or socket: the C pointer, as a number. */
+type Handle = bigint;
+
+/** A libzmq call failed: `errno` is libzmq's error number. */
+class ZmqError extends Error {
+  constructor(readonly errno: number, message: string) {
+    super(message);
+  }
+}
+
+let libzmq: Libzmq | undefined;
+
+/**
+ * libzmq, opened on first use from npm:zeromq's addon for this platform. The
+ * package lists its builds in build/manifest.json; the first of ours that
+ * loads wins (the builds differ in the glibc version they need).
+ */
+function zmq(): Libzmq {
+  if (libzmq) return libzmq;
+  const arch = Deno.build.arch === "aarch64" ? "arm64" : "x64";
+  const libc = Deno.build.os === "darwin"
+    ? "libc"
+    : Deno.build.env === "musl"
+    ? "musl"
+    : "glibc";
+  const builds = Object.entries(zeromqBuilds)
+    .map(([key, path]) => ({ ...JSON.parse(key), path }))
+    .filter((b) => b.os === Deno.build.os && b.arch === arch && b.libc === libc)
+    .sort((a, b) => b.abi - a.abi);
+  const problems: string[] = [];
+  for (const build of builds) {
+    try {
+      libzmq = Deno.dlopen(new URL(build.path, ZEROMQ_BUILD_DIR), ZMQ_SYMBOLS)
+        .symbols;
+      return libzmq;
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  throw new Error(
+    `Cannot load libzmq from npm:zeromq for ${Deno.build.target}: ${
+      problems.join("; ") || "it has no build for this platform"
+    }`,
+  );
+}
+
+/** Throws a ZmqError with libzmq's words for its last error when `rc` is -1. */
+function check(rc: number, what: string): number {
+  if (rc !== -1) return rc;
+  const errno = zmq().zmq_errno();
+  const text = zmq().zmq_strerror(errno);
+  const bytes = new Uint8Array(Number(zmq().strlen(text)));
+  zmq().memcpy(bytes, text, BigInt(bytes.length));
+  throw new ZmqError(errno, `${what}: ${new TextDecoder().decode(bytes)}`);
+}
+
+/** A NUL-terminated copy of `text`, for C. */
+function cString(text: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(`${text}\0`);
+}
+
+/** Creates a socket of `type` with integer options set, e.g. `{[ZMQ.LINGER]: 0}`. */
+function openSocket(
+  context: Handle,
+  type: number,
+  options: Record<number, number>,
+): Handle {
+  const socket = zmq().zmq_socket(context, type);
+  if (socket === 0n) check(-1, "Cannot create a ZeroMQ socket");
+  for (const [option, value] of Object.entries(options)) {
+    // ZMQ_MAXMSGSIZE is a 64-bit integer, the others we use are ints.
+    const bytes = Number(option) === ZMQ.MAXMSGSIZE
+      ? new BigInt64Array([BigInt(value)])
+      : new Int32Array([value]);
+    check(
+      zmq().zmq_setsockopt(
+        socket,
+        Number(option),
+        bytes,
+        BigInt(bytes.byteLength),
+      ),
+      `Cannot set ZeroMQ socket option ${option}`,
+    );
+  }
+  return socket;
+}
+
+/**
+ * Waits up to `timeoutMs` (-1: no limit) until one of `sockets` has one of
+ * `events` (ZMQ.POLLIN, ZMQ.POLLOUT); returns the events each has. A signal
+ * that interrupts the wait counts as the time running out.
+ */
+async function poll(
+  sockets: Handle[],
+  events: number,
+  timeoutMs: number,
+): Promise<number[]> {
+  // zmq_pollitem_t on 64-bit: void *socket; int fd; short events, revents.
+  const items = new DataView(new ArrayBuffer(16 * sockets.length));
+  sockets.forEach((socket, i) => {
+    items.setBigUint64(16 * i, socket, true);
+    items.setInt16(16 * i + 12, events, true);
+  });
+  const rc = await zmq().zmq_poll(
+    new Uint8Array(items.buffer),
+    sockets.length,
+    BigInt(Math.round(timeoutMs)),
+  );
+  if (rc === -1 && zmq().zmq_errno() !== ZMQ.EINTR) check(rc, "Cannot wait");
+  return sockets.map((_, i) => items.getInt16(16 * i + 14, true));
+}
+
+// ---- end of libzmq ----
+
 if (import.meta.main) {
-  const status = await main(Deno.args);
-  if (status !== 0) Deno.exit(status);
+  Deno.exit(await main(Deno.args));
 }

@@ -1,37 +1,47 @@
-#!/usr/bin/env -S deno run -q --no-prompt -P=logging_basic --allow-write=./log.txt
+#!/usr/bin/env -S deno run -q --no-prompt -P=logging_basic --allow-write=./log.txt --allow-read=./log.txt
 /**
  * A very basic logger: chapter 2 of the book, on Deno.
  *
  * It binds a ZeroMQ PULL socket and appends every message it receives, as
- * one line, to a log file. Received logs are not parsed or modified in any
- * way: they are written to the file as they came, each followed by a newline,
- * and each line is in the file before the logger waits for the next message.
+ * one line, to a log file. With no options, received logs are not parsed or
+ * modified in any way: they are written as they came, each followed by a
+ * newline, and each line is in the file before the logger waits for more.
  *
  * Usage:
  *
  * ```sh
- * ./logging_basic.ts                       # tcp://*:5555 -> ./log.txt
- * ./logging_basic.ts --port 6000           # another port
- * ./logging_basic.ts --bind 127.0.0.1      # only this machine may log
+ * ./logging_basic.ts                        # tcp://*:5555 -> ./log.txt
+ * ./logging_basic.ts --port 6000 --bind 127.0.0.1
+ * ./logging_basic.ts --timestamps           # prefix the time each arrived
+ * ./logging_basic.ts --level warn           # keep warn, error, critical
+ * ./logging_basic.ts --exclude heartbeat --include-host '^pi'
+ * ./logging_basic.ts --format json          # JSON Lines, for jq
+ *
+ * ./logging_basic.ts --set-level debug      # change the running logger's level
+ * ./logging_basic.ts --status               # ask it what it has logged and dropped
+ * ./logging_basic.ts --show --level error --since -1h
+ * ./logging_basic.ts --show --follow --include-host '^pi'   # like tail -f | grep
  * ./logging_basic.ts --help
  * ```
  *
- * The shebang lets Deno write `./log.txt` and nothing else. To log somewhere
- * else, grant that one file when you start it:
+ * The shebang lets Deno write and read `./log.txt` and no other file. To log
+ * somewhere else, grant that one file when you start it:
  *
  * ```sh
  * deno run -q --no-prompt -P=logging_basic --allow-write=/var/log/zmq.log \
- *   logging_basic.ts --file /var/log/zmq.log
+ *   --allow-read=/var/log/zmq.log logging_basic.ts --file /var/log/zmq.log
  * ```
  *
  * Stop it with Ctrl-C (or SIGTERM): what it has received is written, the
- * file closed, and it exits 0.
+ * file closed, and it exits 0. SIGUSR1 prints what it has logged and dropped.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { Pull } from "zeromq";
+// npm:zeromq's list of its native builds, each with libzmq inside: see zmq().
+import zeromqBuilds from "zeromq/build/manifest.json" with { type: "json" };
+const ZEROMQ_BUILD_DIR = import.meta.resolve("zeromq/build/manifest.json");
 
 /** The log file, relative to the directory the logger is started in. */
 export const LOG_FILENAME = "./log.txt";
@@ -42,23 +52,184 @@ export const PORT = 5555;
 /** Where to listen: `*` is every interface, as in the book. */
 export const BIND_ADDRESS = "*";
 
-/** Shortest and longest sleep while no message waits (see {@link waitForMessages}). */
-const IDLE_WAIT_MIN_MS = 1;
-const IDLE_WAIT_MAX_MS = 10;
+/** Largest message accepted; a sender of a larger one is disconnected. */
+export const MAX_MESSAGE_SIZE = 65536;
+
+/** The running logger answers `--set-level` and `--status` on a local socket
+ * next to its log file: `./log.txt.ctl` for `./log.txt`. */
+export const CONTROL_SUFFIX = ".ctl";
+
+/** How long `--set-level` and `--status` wait for the logger to answer. */
+const CONTROL_TIMEOUT_MS = 2000;
+
+/** How often an idle logger looks whether it was asked to stop. */
+const STOP_CHECK_MS = 200;
+
+/** How often `--show --follow` looks for new lines. */
+const FOLLOW_INTERVAL_MS = 200;
+
+/** Lines `--show --follow` starts with, like `tail -f`. */
+const FOLLOW_LINES = 10;
 
 /** Most messages taken in one go before they are written to the file. */
 const MAX_BATCH = 4096;
 
 const PROGRAM = "logging_basic";
 
+// ---- Levels and the wire format (this section is the same in both scripts) ----
+//
+// A log message is one ZeroMQ frame of UTF-8 text. Any text is a valid
+// message: the book's senders send just that. A message may start with a
+// header that names its level, when and where it was sent, and by what:
+//
+//   <warn> 2026-11-24T10:15:02.120Z raspberrypi backup: disk almost full
+//
+// that is `<LEVEL> SENT HOST TAG: TEXT`, with `-` for a field not given. A
+// message without that header is an info message from an unknown host.
+
+/** The log levels, least important first. */
+export const LEVELS = ["debug", "info", "warn", "error", "critical"] as const;
+
+/** A log level. */
+export type Level = typeof LEVELS[number];
+
+/** The names a level goes by (syslog's, Python's, log4j's), in lower case. */
+const LEVEL_NAMES: Record<string, Level> = {
+  debug: "debug",
+  trace: "debug",
+  info: "info",
+  information: "info",
+  notice: "info",
+  warn: "warn",
+  warning: "warn",
+  error: "error",
+  err: "error",
+  critical: "critical",
+  crit: "critical",
+  fatal: "critical",
+  alert: "critical",
+  emerg: "critical",
+  emergency: "critical",
+  panic: "critical",
+};
+
+/**
+ * Reads a level name in any case, or one of its aliases.
+ *
+ * @example
+ * ```ts
+ * parseLevel("WARNING", "send"); // "warn"
+ * parseLevel("loud", "send"); // throws UsageError
+ * ```
+ */
+export function parseLevel(text: string, action: string): Level {
+  const name = text.toLowerCase();
+  if (!Object.hasOwn(LEVEL_NAMES, name)) {
+    throw new UsageError(
+      `Cannot ${action} as '--level' must be one of ${
+        LEVELS.join(", ")
+      } (or warning, err, crit, ...): current value is ${JSON.stringify(text)}`,
+    );
+  }
+  return LEVEL_NAMES[name];
+}
+
+/** A log message: its level and text, and what its sender told about it. */
+export interface LogMessage {
+  level: Level;
+  /** When it was sent, RFC 3339 in UTC, by the sender's clock. */
+  sent?: string;
+  /** The sender's host name. */
+  host?: string;
+  /** What sent it, like `logger -t`. */
+  tag?: string;
+  text: string;
+}
+
+const HEADER = new RegExp(
+  `^<(${
+    LEVELS.join("|")
+  })> (-|\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?Z) (\\S+) ([^\\s:]+): `,
+);
+
+/**
+ * Writes a message as wire text: the header, then the text.
+ *
+ * @example
+ * ```ts
+ * formatMessage({ level: "warn", host: "pi", tag: "backup", text: "disk" });
+ * // "<warn> - pi backup: disk"
+ * ```
+ */
+export function formatMessage(message: LogMessage): string {
+  const { level, sent, host, tag, text } = message;
+  return `<${level}> ${sent ?? "-"} ${host ?? "-"} ${tag ?? "-"}: ${text}`;
+}
+
+/**
+ * Reads wire text. Text without the header is an info message.
+ *
+ * @example
+ * ```ts
+ * parseMessage("<error> - pi backup: failed"); // { level: "error", host: "pi", tag: "backup", text: "failed" }
+ * parseMessage("arg1 arg2 arg3"); // { level: "info", text: "arg1 arg2 arg3" }
+ * ```
+ */
+export function parseMessage(raw: string): LogMessage {
+  const header = HEADER.exec(raw);
+  if (header === null) return { level: "info", text: raw };
+  const message: LogMessage = {
+    level: header[1] as Level,
+    text: raw.slice(header[0].length),
+  };
+  if (header[2] !== "-") message.sent = header[2];
+  if (header[3] !== "-") message.host = header[3];
+  if (header[4] !== "-") message.tag = header[4];
+  return message;
+}
+
+// ---- end of levels and the wire format ----
+
+/** Which messages are kept: where logs are stored, and where they are read. */
+export interface Filters {
+  /** Drop messages below this level. */
+  level: Level;
+  /** Keep only messages whose text matches one of these (if any). */
+  include: RegExp[];
+  /** Drop messages whose text matches one of these. */
+  exclude: RegExp[];
+  /** Keep only messages whose host matches one of these (if any). */
+  includeHost: RegExp[];
+  /** Drop messages whose host matches one of these. */
+  excludeHost: RegExp[];
+}
+
 /** What the logger was asked to do on its command line. */
 export interface LoggerOptions {
+  /** Listen and log (the default), show the log, or talk to a running logger. */
+  mode: "serve" | "show" | "control";
   /** TCP port to bind. */
   port: number;
   /** Interface address to bind, `*` for all. */
   bind: string;
   /** Path of the log file. */
   file: string;
+  /** Prefix each line with the time it arrived. */
+  timestamps: boolean;
+  /** Write lines as they came (`text`) or as JSON Lines. */
+  format: "text" | "json";
+  /** Largest message accepted, in bytes. */
+  maxMessageSize: number;
+  filters: Filters;
+  /** With `--show`: the time range, in ms since the epoch. */
+  since?: number;
+  until?: number;
+  /** With `--show`: keep reading as the file grows. */
+  follow: boolean;
+  /** With `--show`: only the last this many matching lines. */
+  lines?: number;
+  /** With `--set-level` or `--status`: what to ask the running logger. */
+  request?: string;
 }
 
 /** A command-line mistake: shown to the user as one line, exit status 2. */
@@ -107,16 +278,103 @@ export function parsePort(text: string, action: string): number {
 }
 
 /**
+ * Reads a size in bytes: a whole number, optionally with K or M (KiB, MiB).
+ *
+ * @example
+ * ```ts
+ * parseSize("64K", "--max-message-size"); // 65536
+ * ```
+ */
+export function parseSize(text: string, flag: string): number {
+  const match = /^(\d+)([kKmM]?)$/.exec(text);
+  const unit = match?.[2].toLowerCase() === "k"
+    ? 1024
+    : match?.[2].toLowerCase() === "m"
+    ? 1024 * 1024
+    : 1;
+  const size = match ? Number(match[1]) * unit : NaN;
+  if (!(size >= 1 && size <= 16 * 1024 * 1024)) {
+    throw new UsageError(
+      `Cannot listen as '${flag}' must be 1 byte to 16M: current value is ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return size;
+}
+
+/**
+ * Reads a point in time for `--since` and `--until`: RFC 3339 (a time
+ * without a zone is local time), a date, `now`, `today`, `yesterday`, or an
+ * age such as `-30s`, `-10m`, `-2h`, `-7d`.
+ *
+ * @returns milliseconds since the epoch.
+ * @example
+ * ```ts
+ * parseTime("2026-11-24T10:00:00Z", "--since", Date.now()); // 1795514400000
+ * parseTime("-1h", "--since", 3_600_000); // 0
+ * ```
+ */
+export function parseTime(text: string, flag: string, now: number): number {
+  const age = /^-(\d+)([smhd])$/.exec(text);
+  if (age) {
+    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+      age[2] as "s" | "m" | "h" | "d"
+    ];
+    return now - Number(age[1]) * unit;
+  }
+  const midnight = new Date(now);
+  midnight.setHours(0, 0, 0, 0);
+  if (text === "now") return now;
+  if (text === "today") return midnight.getTime();
+  if (text === "yesterday") return midnight.setDate(midnight.getDate() - 1);
+  const parts =
+    /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?)?(Z|[+-]\d\d:\d\d)?$/
+      .exec(text);
+  let time = NaN;
+  if (parts) {
+    const [, y, mo, d, h = "00", mi = "00", s = "00", frac = "", zone] = parts;
+    const local = `${y}-${mo}-${d}T${h}:${mi}:${s}${frac}`;
+    time = zone ? Date.parse(local + zone) : new Date(local).getTime();
+  }
+  if (Number.isNaN(time)) {
+    throw new UsageError(
+      `Cannot show the log as '${flag}' must be a time such as 2026-11-24T10:00, today or -1h: current value is ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return time;
+}
+
+/** Compiles `--include` style patterns, naming the bad one. */
+function parsePatterns(texts: string[], flag: string): RegExp[] {
+  return texts.map((text) => {
+    try {
+      return new RegExp(text);
+    } catch {
+      throw new UsageError(
+        `Cannot filter as '${flag}' must be a regular expression: current value is ${
+          JSON.stringify(text)
+        }`,
+      );
+    }
+  });
+}
+
+/**
  * Parses the logger's command line.
  *
  * @returns the options, or `undefined` when `--help` was asked for.
  * @example
  * ```ts
- * parseLoggerArgs(["--port", "6000"]);
- * // { port: 6000, bind: "*", file: "./log.txt" }
+ * parseLoggerArgs(["--port", "6000"])?.port; // 6000
  * ```
  */
-export function parseLoggerArgs(args: string[]): LoggerOptions | undefined {
+export function parseLoggerArgs(
+  args: string[],
+  now = Date.now(),
+): LoggerOptions | undefined {
   let values;
   try {
     ({ values } = parseArgs({
@@ -125,6 +383,24 @@ export function parseLoggerArgs(args: string[]): LoggerOptions | undefined {
         port: { type: "string", short: "p", default: String(PORT) },
         bind: { type: "string", short: "b", default: BIND_ADDRESS },
         file: { type: "string", short: "f", default: LOG_FILENAME },
+        timestamps: { type: "boolean", short: "T", default: false },
+        format: { type: "string", default: "text" },
+        level: { type: "string", short: "l", default: "debug" },
+        include: { type: "string", multiple: true, default: [] },
+        exclude: { type: "string", multiple: true, default: [] },
+        "include-host": { type: "string", multiple: true, default: [] },
+        "exclude-host": { type: "string", multiple: true, default: [] },
+        "max-message-size": {
+          type: "string",
+          default: String(MAX_MESSAGE_SIZE),
+        },
+        show: { type: "boolean", default: false },
+        since: { type: "string" },
+        until: { type: "string" },
+        follow: { type: "boolean", short: "F", default: false },
+        lines: { type: "string", short: "n" },
+        "set-level": { type: "string" },
+        status: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -132,6 +408,26 @@ export function parseLoggerArgs(args: string[]): LoggerOptions | undefined {
     throw new UsageError(`${parseArgsProblem(err)} (try --help)`);
   }
   if (values.help) return undefined;
+
+  const modes = [
+    values.show && "--show",
+    values["set-level"] !== undefined && "--set-level",
+    values.status && "--status",
+  ].filter(Boolean);
+  if (modes.length > 1) {
+    throw new UsageError(`Cannot do ${modes.join(" and ")} at once: pick one`);
+  }
+  const mode = values.show ? "show" : modes.length ? "control" : "serve";
+  for (const flag of ["since", "until", "follow", "lines"] as const) {
+    if (
+      mode !== "show" && values[flag] !== undefined && values[flag] !== false
+    ) {
+      throw new UsageError(
+        `'--${flag}' goes with --show: add --show to read the log`,
+      );
+    }
+  }
+
   const port = parsePort(values.port, "listen");
   if (values.bind === "" || /[\s/]/.test(values.bind)) {
     throw new UsageError(
@@ -145,7 +441,56 @@ export function parseLoggerArgs(args: string[]): LoggerOptions | undefined {
       "Cannot log as '--file' must name a file: current value is \"\"",
     );
   }
-  return { port, bind: values.bind, file: values.file };
+  if (values.format !== "text" && values.format !== "json") {
+    throw new UsageError(
+      `Cannot log as '--format' must be text or json: current value is ${
+        JSON.stringify(values.format)
+      }`,
+    );
+  }
+  let lines: number | undefined;
+  if (values.lines !== undefined) {
+    lines = /^\d+$/.test(values.lines) ? Number(values.lines) : NaN;
+    if (Number.isNaN(lines)) {
+      throw new UsageError(
+        `Cannot show the log as '--lines' must be a whole number: current value is ${
+          JSON.stringify(values.lines)
+        }`,
+      );
+    }
+  }
+  const options: LoggerOptions = {
+    mode,
+    port,
+    bind: values.bind,
+    file: values.file,
+    timestamps: values.timestamps,
+    format: values.format,
+    maxMessageSize: parseSize(values["max-message-size"], "--max-message-size"),
+    filters: {
+      level: parseLevel(values.level, mode === "show" ? "show the log" : "log"),
+      include: parsePatterns(values.include, "--include"),
+      exclude: parsePatterns(values.exclude, "--exclude"),
+      includeHost: parsePatterns(values["include-host"], "--include-host"),
+      excludeHost: parsePatterns(values["exclude-host"], "--exclude-host"),
+    },
+    follow: values.follow,
+    lines: lines ?? (values.follow ? FOLLOW_LINES : undefined),
+  };
+  if (values.since !== undefined) {
+    options.since = parseTime(values.since, "--since", now);
+  }
+  if (values.until !== undefined) {
+    options.until = parseTime(values.until, "--until", now);
+  }
+  if (values["set-level"] !== undefined) {
+    options.request = `level ${
+      parseLevel(values["set-level"], "change the level")
+    }`;
+  } else if (values.status) {
+    options.request = "status";
+  }
+  return options;
 }
 
 /**
@@ -162,134 +507,653 @@ export function bindEndpoint(bind: string, port: number): string {
   return `tcp://${host}:${port}`;
 }
 
+/**
+ * Why the filters drop a message, or `undefined` when they keep it. A message
+ * with no host has the host "" for the host patterns.
+ *
+ * @example
+ * ```ts
+ * const filters = { level: "warn", include: [], exclude: [/tick/], includeHost: [], excludeHost: [] };
+ * dropReason({ level: "info", text: "hi" }, filters); // "level"
+ * dropReason({ level: "error", text: "tick" }, filters); // "filter"
+ * ```
+ */
+export function dropReason(
+  message: LogMessage,
+  filters: Filters,
+): "level" | "filter" | undefined {
+  if (LEVELS.indexOf(message.level) < LEVELS.indexOf(filters.level)) {
+    return "level";
+  }
+  const { text } = message;
+  const host = message.host ?? "";
+  const { include, exclude, includeHost, excludeHost } = filters;
+  if (include.length > 0 && !include.some((re) => re.test(text))) {
+    return "filter";
+  }
+  if (exclude.some((re) => re.test(text))) return "filter";
+  if (includeHost.length > 0 && !includeHost.some((re) => re.test(host))) {
+    return "filter";
+  }
+  if (excludeHost.some((re) => re.test(host))) return "filter";
+  return undefined;
+}
+
+/** True when the filters keep everything, so messages need not be parsed. */
+function keepsAll(filters: Filters): boolean {
+  return filters.level === "debug" && filters.include.length === 0 &&
+    filters.exclude.length === 0 && filters.includeHost.length === 0 &&
+    filters.excludeHost.length === 0;
+}
+
+/**
+ * A log file line for a message: in text, the message as it came (`raw`),
+ * after the time it arrived with `--timestamps`; in JSON, every field.
+ *
+ * @example
+ * ```ts
+ * formatLine("arg1 arg2", parseMessage("arg1 arg2"), 0, { timestamps: true, format: "text" });
+ * // "1970-01-01T00:00:00.000Z arg1 arg2"
+ * ```
+ */
+export function formatLine(
+  raw: string,
+  message: LogMessage,
+  received: number,
+  style: { timestamps: boolean; format: "text" | "json" },
+): string {
+  const time = new Date(received).toISOString();
+  if (style.format === "json") return jsonLine(message, time);
+  return style.timestamps ? `${time} ${raw}` : raw;
+}
+
+/**
+ * A JSON Lines record for a message, with every field (null when unknown).
+ *
+ * @example
+ * ```ts
+ * jsonLine({ level: "info", text: "hi" }, null);
+ * // '{"received":null,"sent":null,"host":null,"tag":null,"level":"info","message":"hi"}'
+ * ```
+ */
+export function jsonLine(message: LogMessage, received: string | null): string {
+  return JSON.stringify({
+    received,
+    sent: message.sent ?? null,
+    host: message.host ?? null,
+    tag: message.tag ?? null,
+    level: message.level,
+    message: message.text,
+  });
+}
+
+/** A line of a log file, read back. */
+export interface LogLine {
+  /** When the logger received it, if the line says. */
+  received?: string;
+  message: LogMessage;
+}
+
+const RECEIVED_PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) /;
+
+/**
+ * Reads back a line the logger wrote, in either format.
+ *
+ * @example
+ * ```ts
+ * parseLogLine("2026-11-24T10:00:00.000Z <warn> - pi app: hot").message.level; // "warn"
+ * ```
+ */
+export function parseLogLine(line: string): LogLine {
+  if (line.startsWith("{")) {
+    try {
+      const json = JSON.parse(line);
+      if (typeof json?.message === "string" && LEVELS.includes(json.level)) {
+        const message: LogMessage = { level: json.level, text: json.message };
+        if (typeof json.sent === "string") message.sent = json.sent;
+        if (typeof json.host === "string") message.host = json.host;
+        if (typeof json.tag === "string") message.tag = json.tag;
+        return typeof json.received === "string"
+          ? { received: json.received, message }
+          : { message };
+      }
+    } catch {
+      // Not JSON after all: a text line that starts with "{".
+    }
+  }
+  const prefix = RECEIVED_PREFIX.exec(line);
+  if (prefix === null) return { message: parseMessage(line) };
+  return {
+    received: prefix[1],
+    message: parseMessage(line.slice(prefix[0].length)),
+  };
+}
+
 function printUsage(): void {
   console.log(`A very basic logger: appends every ZeroMQ message it receives,
 as one line, to a log file.
 
-Usage: ./logging_basic.ts [options]
+Usage: ./logging_basic.ts [options]             listen and log
+       ./logging_basic.ts --show [filters]      read the log
+       ./logging_basic.ts --set-level LEVEL     change a running logger's level
+       ./logging_basic.ts --status              ask a running logger what it did
 
 Options:
-  -p, --port PORT   TCP port to listen on (default ${PORT})
-  -b, --bind ADDR   address to listen on; * is every interface (default ${BIND_ADDRESS})
-  -f, --file PATH   log file, appended to, never truncated (default ${LOG_FILENAME})
-  -h, --help        print this help and exit
+  -p, --port PORT          TCP port to listen on (default ${PORT})
+  -b, --bind ADDR          address to listen on; * is every interface (default ${BIND_ADDRESS})
+  -f, --file PATH          log file, appended to, never truncated (default ${LOG_FILENAME})
+  -T, --timestamps         start each line with the time it arrived (RFC 3339, UTC)
+      --format text|json   lines as they came (default), or JSON Lines
+      --max-message-size N largest message, bytes or K/M (default 64K); a
+                           sender of a larger one is disconnected
+
+Filters, where logs are stored and with --show:
+  -l, --level LEVEL        drop messages below LEVEL: ${LEVELS.join(", ")}
+                           (messages without a level are info)
+      --include REGEX      keep only messages whose text matches (repeatable)
+      --exclude REGEX      drop messages whose text matches (repeatable)
+      --include-host REGEX keep only messages from matching hosts (repeatable)
+      --exclude-host REGEX drop messages from matching hosts (repeatable)
+
+Reading the log (--show):
+      --since TIME         from TIME: 2026-11-24T10:00 (local), ...Z (UTC),
+                           today, yesterday, -30m, -2h, -7d
+      --until TIME         up to TIME
+  -n, --lines N            only the last N matching lines
+  -F, --follow             keep printing new lines as they arrive (tail -f)
+
+  -h, --help               print this help and exit
 
 Send it logs with ./log_cmd_basic.ts, or any ZeroMQ PUSH socket.
-Stop it with Ctrl-C.
+Stop it with Ctrl-C; SIGUSR1 prints what it has logged and dropped.
 
-The shebang allows writing ${LOG_FILENAME} only. For another file, grant it:
-  deno run -q --no-prompt -P=logging_basic --allow-write=PATH logging_basic.ts --file PATH`);
+The shebang allows ${LOG_FILENAME} only. For another file, grant it:
+  deno run -q --no-prompt -P=logging_basic --allow-write=PATH --allow-read=PATH \\
+    logging_basic.ts --file PATH`);
 }
+
+// ---- Listening and logging ----
 
 /** Opens the log file for appending, or explains in one line why it cannot. */
 function openLogFile(path: string): Deno.FsFile {
   try {
     return Deno.openSync(path, { append: true, create: true });
   } catch (err) {
-    if (err instanceof Deno.errors.NotCapable) {
-      throw new Error(
-        `Cannot open log file '${path}': Deno was not given write permission for it ` +
-          `(the shebang allows ${LOG_FILENAME} only); start the logger as ` +
-          `'deno run -q --no-prompt -P=logging_basic --allow-write=${path} logging_basic.ts --file ${path}'`,
-      );
-    }
-    throw new Error(`Cannot open log file '${path}': ${describe(err)}`);
+    throw new Error(
+      `Cannot open log file '${path}': ${fileProblem(err, path, "write")}`,
+    );
   }
 }
 
+/** What went wrong with a file, with the remedy for a missing Deno permission. */
+function fileProblem(
+  err: unknown,
+  path: string,
+  access: "read" | "write",
+): string {
+  if (err instanceof Deno.errors.NotCapable) {
+    return `Deno was not given ${access} permission for it (the shebang allows ${LOG_FILENAME} only); ` +
+      `start the logger as 'deno run -q --no-prompt -P=logging_basic --allow-write=${path} ` +
+      `--allow-read=${path} logging_basic.ts --file ${path}'`;
+  }
+  return describe(err);
+}
+
 /** Binds the PULL socket, or explains in one line why it cannot. */
-function bindSocket(options: LoggerOptions): Pull {
+function bindSocket(context: Handle, options: LoggerOptions): Handle {
   const endpoint = bindEndpoint(options.bind, options.port);
   // linger 0: nothing is ever queued for sending on a PULL socket, so exit at once.
-  // receiveTimeout 0: see receiveWaiting() below.
-  const socket = new Pull({
-    linger: 0,
-    receiveTimeout: 0,
-    ipv6: options.bind.includes(":"),
+  const socket = openSocket(context, ZMQ.PULL, {
+    [ZMQ.LINGER]: 0,
+    [ZMQ.IPV6]: options.bind.includes(":") ? 1 : 0,
+    [ZMQ.MAXMSGSIZE]: options.maxMessageSize,
   });
   try {
-    // bindSync: the socket is bound, or the error known, before we go on.
-    socket.bindSync(endpoint);
+    check(zmq().zmq_bind(socket, cString(endpoint)), "bind");
   } catch (err) {
-    socket.close();
-    const code = (err as { code?: string }).code;
-    const why = code === "EADDRINUSE"
+    zmq().zmq_close(socket);
+    const why = err instanceof ZmqError && err.errno === ZMQ.EADDRINUSE
       ? `port ${options.port} is already in use (is another logger running?)`
-      : describe(err);
+      : describe(err).replace(/^bind: /, "");
     throw new Error(`Cannot listen on ${endpoint}: ${why}`);
   }
   return socket;
 }
 
 /**
- * Takes the messages already waiting on the socket, without ever waiting.
- *
- * Workaround for Deno issue 36317 (see PLATFORM.md): Deno stops zeromq.js's
- * `uv_poll` watcher after its first callback, so an awaited `receive()` that
- * has to wait for data can stall forever. We only call `receive()` when
- * `readable` says a message is queued (and `receiveTimeout: 0` makes it fail
- * with EAGAIN rather than wait); the caller sleeps on a timer instead.
+ * Binds the local control socket that `--set-level` and `--status` talk to:
+ * a Unix socket next to the log file, so only users who may use that
+ * directory on this machine can reach it, and no one over the network.
+ * Without it the logger still logs; it says why on stderr.
  */
-async function receiveWaiting(socket: Pull, into: Uint8Array[]): Promise<void> {
-  while (into.length < MAX_BATCH && socket.readable) {
-    let frames;
-    try {
-      frames = await socket.receive();
-    } catch (err) {
-      if ((err as { code?: string }).code === "EAGAIN") return;
-      throw err;
+function bindControl(context: Handle, file: string): Handle | undefined {
+  const socket = openSocket(context, ZMQ.REP, { [ZMQ.LINGER]: 0 });
+  try {
+    check(
+      zmq().zmq_bind(socket, cString(`ipc://${file}${CONTROL_SUFFIX}`)),
+      `Cannot offer --set-level and --status at ${file}${CONTROL_SUFFIX}`,
+    );
+    return socket;
+  } catch (err) {
+    zmq().zmq_close(socket);
+    console.error(`${PROGRAM}: ${describe(err)}`);
+    return undefined;
+  }
+}
+
+/** Grows as needed; holds the bytes of the lines to write next. */
+class LineBuffer {
+  bytes = new Uint8Array(1 << 17);
+  length = 0;
+
+  /** Makes room for `size` more bytes after `length`. */
+  reserve(size: number): void {
+    if (this.length + size <= this.bytes.length) return;
+    let capacity = this.bytes.length * 2;
+    while (capacity < this.length + size) capacity *= 2;
+    const bigger = new Uint8Array(capacity);
+    bigger.set(this.bytes.subarray(0, this.length));
+    this.bytes = bigger;
+  }
+
+  /** Adds `text` and a newline. */
+  addLine(text: string): void {
+    this.reserve(text.length * 3 + 1);
+    const at = this.length;
+    this.length += encoder.encodeInto(text, this.bytes.subarray(at)).written;
+    this.bytes[this.length++] = 0x0a;
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What the logger has done so far. */
+interface Counts {
+  logged: number;
+  droppedLevel: number;
+  droppedFilter: number;
+}
+
+/**
+ * How a received message becomes a line: `undefined` when it is written as
+ * it came (no options that need to read it), else a function that returns
+ * its line, or the reason it is dropped.
+ */
+type Transform = (bytes: Uint8Array) => string | "level" | "filter";
+
+/** The transform for these options (see {@link Transform}). */
+function transformFor(
+  options: LoggerOptions,
+  level: () => Level,
+): Transform | undefined {
+  const { filters } = options;
+  const plain = options.format === "text" && !options.timestamps;
+  if (plain && keepsAll({ ...filters, level: level() })) return undefined;
+  return (bytes) => {
+    const raw = decoder.decode(bytes);
+    const message = parseMessage(raw);
+    const dropped = dropReason(message, { ...filters, level: level() });
+    return dropped ?? formatLine(raw, message, Date.now(), options);
+  };
+}
+
+/**
+ * Takes the messages queued on the socket, without waiting, and adds their
+ * lines to `out`. ZeroMQ writes each message straight into `out`; with no
+ * transform it stays there as it came, followed by a newline. Each frame of a
+ * multi-frame message is a message of its own, as the book's recv() loop
+ * reads them. Returns how many messages it took (at most MAX_BATCH).
+ */
+function receiveQueued(
+  socket: Handle,
+  maxSize: number,
+  transform: Transform | undefined,
+  out: LineBuffer,
+  counts: Counts,
+): number {
+  let taken = 0;
+  while (taken < MAX_BATCH) {
+    out.reserve(maxSize + 1);
+    const start = out.length;
+    const size = zmq().zmq_recv(
+      socket,
+      out.bytes.subarray(start),
+      BigInt(maxSize),
+      ZMQ.DONTWAIT,
+    );
+    if (size === -1) {
+      if (zmq().zmq_errno() === ZMQ.EAGAIN) break;
+      check(size, "Cannot receive");
     }
-    // Each frame is one line, as the book's recv() loop reads them.
-    for (const frame of frames) into.push(frame);
+    taken++;
+    if (transform === undefined) {
+      out.length = start + size;
+      out.bytes[out.length++] = 0x0a;
+      counts.logged++;
+      continue;
+    }
+    const line = transform(out.bytes.slice(start, start + size));
+    if (line === "level") counts.droppedLevel++;
+    else if (line === "filter") counts.droppedFilter++;
+    else {
+      out.addLine(line);
+      counts.logged++;
+    }
   }
+  return taken;
 }
 
-/**
- * Sleeps until a message may be waiting or `isStopping()` turns true.
- *
- * The other half of the Deno issue 36317 workaround: a short timer, doubling
- * from 1 ms to 10 ms while idle, instead of zeromq.js's stalled poll. Idle
- * cost is about a hundred cheap wake-ups a second.
- */
-async function waitForMessages(
-  socket: Pull,
-  isStopping: () => boolean,
-): Promise<void> {
-  let wait = IDLE_WAIT_MIN_MS;
-  while (!socket.readable && !isStopping()) {
-    await new Promise((resolve) => setTimeout(resolve, wait));
-    wait = Math.min(wait * 2, IDLE_WAIT_MAX_MS);
-  }
-}
-
-/**
- * Joins messages into the bytes of their log lines: each message as it came,
- * followed by a newline.
- *
- * @example
- * ```ts
- * const enc = new TextEncoder();
- * new TextDecoder().decode(toLines([enc.encode("a b"), enc.encode("c")]));
- * // "a b\nc\n"
- * ```
- */
-export function toLines(messages: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const m of messages) size += m.length + 1;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const m of messages) {
-    out.set(m, at);
-    at += m.length;
-    out[at++] = 0x0a;
-  }
-  return out;
-}
-
-/** Writes all of `bytes`; the file is opened for appending, so lines stay whole. */
-function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
+/** Writes all of `bytes`; a log file is opened for appending, so lines stay whole. */
+function writeAll(
+  file: { writeSync(bytes: Uint8Array): number },
+  bytes: Uint8Array,
+): void {
   let done = 0;
   while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+}
+
+/** One line on what the logger has logged and dropped. */
+function summary(counts: Counts, file: string, level: Level): string {
+  const n = (count: number, what: string) =>
+    `${count} ${what}${count === 1 ? "" : "s"}`;
+  let text = `${n(counts.logged, "message")} logged to ${file}`;
+  if (counts.droppedLevel > 0) {
+    text += `, ${counts.droppedLevel} dropped below level ${level}`;
+  }
+  if (counts.droppedFilter > 0) {
+    text += `, ${counts.droppedFilter} dropped by filters`;
+  }
+  return text;
+}
+
+/** This machine's name; `undefined` if Deno may not ask. */
+function hostName(): string | undefined {
+  try {
+    return Deno.hostname().replace(/[\s:]/g, "_");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Answers one request on the control socket: `level NAME` changes the level
+ * (and says so in the log), `status` tells what was logged and dropped.
+ */
+function answerControl(
+  control: Handle,
+  state: { level: Level },
+  note: (text: string) => void,
+  status: () => string,
+): void {
+  const request = new Uint8Array(256);
+  const size = zmq().zmq_recv(control, request, 256n, ZMQ.DONTWAIT);
+  if (size === -1) return; // nothing after all
+  const words = decoder.decode(request.subarray(0, Math.min(size, 256)))
+    .split(" ");
+  let reply: string;
+  if (
+    words[0] === "level" && (LEVELS as readonly string[]).includes(words[1])
+  ) {
+    const before = state.level;
+    state.level = words[1] as Level;
+    reply = `level changed from ${before} to ${state.level}`;
+    note(reply);
+  } else if (words[0] === "status") {
+    reply = status();
+  } else {
+    reply = `unknown request ${JSON.stringify(words.join(" "))}`;
+  }
+  const bytes = encoder.encode(reply);
+  zmq().zmq_send(control, bytes, BigInt(bytes.length), ZMQ.DONTWAIT);
+}
+
+/** Listens and logs until Ctrl-C or SIGTERM; resolves to the exit status. */
+async function serve(options: LoggerOptions): Promise<number> {
+  let file: Deno.FsFile;
+  let context: Handle;
+  let socket: Handle;
+  try {
+    file = openLogFile(options.file);
+    try {
+      context = zmq().zmq_ctx_new();
+      socket = bindSocket(context, options);
+    } catch (err) {
+      file.close();
+      throw err;
+    }
+  } catch (err) {
+    console.error(`${PROGRAM}: ${describe(err)}`);
+    return 1;
+  }
+  const control = bindControl(context, options.file);
+
+  const state = { level: options.filters.level };
+  const counts: Counts = { logged: 0, droppedLevel: 0, droppedFilter: 0 };
+  const status = () =>
+    `level ${state.level}; ${summary(counts, options.file, state.level)}`;
+  const lines = new LineBuffer();
+  let transform = transformFor(options, () => state.level);
+  // The logger's own notes (a level change) go into the log like a message.
+  const note = (text: string) => {
+    const message: LogMessage = {
+      level: "info",
+      sent: new Date().toISOString(),
+      host: hostName(),
+      tag: PROGRAM,
+      text,
+    };
+    const raw = formatMessage(message);
+    lines.addLine(formatLine(raw, message, Date.now(), options));
+    transform = transformFor(options, () => state.level);
+  };
+
+  // Ctrl-C and SIGTERM end the loop below; it writes what it has, then exits.
+  let stopping = false;
+  const stop = () => stopping = true;
+  const report = () => console.error(`${PROGRAM}: ${status()}`);
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGUSR1", report);
+
+  const sockets = control === undefined ? [socket] : [socket, control];
+  let exitStatus = 0;
+  try {
+    while (true) {
+      const taken = receiveQueued(
+        socket,
+        options.maxMessageSize,
+        transform,
+        lines,
+        counts,
+      );
+      if (lines.length > 0) {
+        // The book's write() and flush(): lines reach the file before we wait again.
+        writeAll(file, lines.bytes.subarray(0, lines.length));
+        lines.length = 0;
+      }
+      if (taken > 0) continue;
+      if (stopping) break;
+      const events = await poll(sockets, ZMQ.POLLIN, STOP_CHECK_MS);
+      if (control !== undefined && events[1] & ZMQ.POLLIN) {
+        answerControl(control, state, note, status);
+      }
+    }
+  } catch (err) {
+    console.error(
+      `${PROGRAM}: Cannot write to '${options.file}': ${describe(err)}`,
+    );
+    exitStatus = 1;
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+    Deno.removeSignalListener("SIGUSR1", report);
+    zmq().zmq_close(socket);
+    if (control !== undefined) zmq().zmq_close(control);
+    await zmq().zmq_ctx_term(context);
+    file.close();
+  }
+  if (exitStatus === 0) {
+    console.error(
+      `${PROGRAM}: stopped; ${summary(counts, options.file, state.level)}`,
+    );
+  }
+  return exitStatus;
+}
+
+// ---- Talking to a running logger ----
+
+/** Sends `--set-level` or `--status` to the logger of this log file. */
+async function askLogger(options: LoggerOptions): Promise<number> {
+  const where = `${options.file}${CONTROL_SUFFIX}`;
+  const context = zmq().zmq_ctx_new();
+  // immediate: not writable until a logger is really at the other end.
+  const socket = openSocket(context, ZMQ.REQ, {
+    [ZMQ.LINGER]: 0,
+    [ZMQ.IMMEDIATE]: 1,
+  });
+  try {
+    check(zmq().zmq_connect(socket, cString(`ipc://${where}`)), "connect");
+    const [ready] = await poll([socket], ZMQ.POLLOUT, CONTROL_TIMEOUT_MS);
+    if (!(ready & ZMQ.POLLOUT)) {
+      throw new Error(
+        `No logger is running for ${options.file}: nothing answers at ${where}`,
+      );
+    }
+    const request = encoder.encode(options.request);
+    check(
+      zmq().zmq_send(socket, request, BigInt(request.length), ZMQ.DONTWAIT),
+      "send",
+    );
+    const [answered] = await poll([socket], ZMQ.POLLIN, CONTROL_TIMEOUT_MS);
+    if (!(answered & ZMQ.POLLIN)) {
+      throw new Error(
+        `The logger for ${options.file} did not answer at ${where}`,
+      );
+    }
+    const reply = new Uint8Array(4096);
+    const size = check(
+      zmq().zmq_recv(socket, reply, 4096n, ZMQ.DONTWAIT),
+      "receive",
+    );
+    console.log(
+      `${PROGRAM}: ${decoder.decode(reply.subarray(0, Math.min(size, 4096)))}`,
+    );
+    return 0;
+  } catch (err) {
+    console.error(`${PROGRAM}: ${describe(err)}`);
+    return 1;
+  } finally {
+    zmq().zmq_close(socket);
+    await zmq().zmq_ctx_term(context);
+  }
+}
+
+// ---- Reading the log ----
+
+/** True when the line passes `--show`'s filters and time range. */
+function shows(line: LogLine, options: LoggerOptions): boolean {
+  if (dropReason(line.message, options.filters) !== undefined) return false;
+  if (options.since === undefined && options.until === undefined) return true;
+  const time = Date.parse(line.received ?? line.message.sent ?? "");
+  if (Number.isNaN(time)) return false;
+  return (options.since === undefined || time >= options.since) &&
+    (options.until === undefined || time <= options.until);
+}
+
+/** The line as `--show` prints it: as it is in the file, or as JSON. */
+function showLine(text: string, line: LogLine, options: LoggerOptions): string {
+  return options.format === "json"
+    ? jsonLine(line.message, line.received ?? null)
+    : text;
+}
+
+/**
+ * Prints the log's lines that pass the filters; with `--follow`, goes on
+ * printing new ones as they are written, and starts over when the file is
+ * truncated or replaced (logrotate).
+ */
+async function showLog(options: LoggerOptions): Promise<number> {
+  let file: Deno.FsFile;
+  let identity: string;
+  const open = () => {
+    file = Deno.openSync(options.file, { read: true });
+    const info = file.statSync();
+    identity = `${info.dev}:${info.ino}`;
+  };
+  try {
+    open();
+  } catch (err) {
+    console.error(
+      `${PROGRAM}: Cannot read log file '${options.file}': ${
+        fileProblem(err, options.file, "read")
+      }`,
+    );
+    return 1;
+  }
+  const print = (text: string) => writeAll(Deno.stdout, encoder.encode(text));
+  let last: string[] | undefined = options.lines !== undefined ? [] : undefined;
+  let rest = "";
+  let offset = 0;
+  const chunk = new Uint8Array(1 << 16);
+  const streaming = new TextDecoder();
+  let stopping = false;
+  const stop = () => stopping = true;
+  if (options.follow) Deno.addSignalListener("SIGINT", stop);
+  try {
+    while (!stopping) {
+      const n = file!.readSync(chunk);
+      if (n !== null && n > 0) {
+        offset += n;
+        const text = rest +
+          streaming.decode(chunk.subarray(0, n), { stream: true });
+        const parts = text.split("\n");
+        rest = parts.pop()!;
+        let output = "";
+        for (const part of parts) {
+          const line = parseLogLine(part);
+          if (!shows(line, options)) continue;
+          const shown = showLine(part, line, options);
+          if (last === undefined) output += `${shown}\n`;
+          else {
+            last.push(shown);
+            if (last.length > options.lines!) last.shift();
+          }
+        }
+        if (output) print(output);
+        continue;
+      }
+      // End of the file, for now.
+      if (last !== undefined) {
+        if (last.length > 0) print(`${last.join("\n")}\n`);
+        last = undefined;
+      }
+      if (!options.follow) break;
+      await new Promise((resolve) => setTimeout(resolve, FOLLOW_INTERVAL_MS));
+      let info: Deno.FileInfo | undefined;
+      try {
+        info = Deno.statSync(options.file);
+      } catch {
+        continue; // moved away and not yet created again
+      }
+      if (`${info.dev}:${info.ino}` !== identity! || info.size < offset) {
+        file!.close();
+        open();
+        offset = 0;
+        rest = "";
+      }
+    }
+  } catch (err) {
+    if (err instanceof Deno.errors.BrokenPipe) return 0; // e.g. piped into head
+    console.error(
+      `${PROGRAM}: Cannot read log file '${options.file}': ${describe(err)}`,
+    );
+    return 1;
+  } finally {
+    if (options.follow) Deno.removeSignalListener("SIGINT", stop);
+    file!.close();
+  }
+  return 0;
 }
 
 function describe(err: unknown): string {
@@ -309,61 +1173,181 @@ export async function main(args: string[]): Promise<number> {
     printUsage();
     return 0;
   }
-
-  let file: Deno.FsFile;
-  let socket: Pull;
-  try {
-    file = openLogFile(options.file);
-    try {
-      socket = bindSocket(options);
-    } catch (err) {
-      file.close();
-      throw err;
-    }
-  } catch (err) {
-    console.error(`${PROGRAM}: ${describe(err)}`);
-    return 1;
-  }
-
-  // Ctrl-C and SIGTERM end the loop below; it writes what it has, then exits.
-  let stopping = false;
-  const stop = () => stopping = true;
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-
-  let received = 0;
-  const batch: Uint8Array[] = [];
-  try {
-    while (true) {
-      await receiveWaiting(socket, batch);
-      if (batch.length > 0) {
-        // The book's write() and flush(): the lines reach the file before we wait again.
-        writeAll(file, toLines(batch));
-        received += batch.length;
-        batch.length = 0;
-        continue;
-      }
-      if (stopping) break;
-      await waitForMessages(socket, () => stopping);
-    }
-  } catch (err) {
-    console.error(
-      `${PROGRAM}: Cannot write to '${options.file}': ${describe(err)}`,
-    );
-    return 1;
-  } finally {
-    Deno.removeSignalListener("SIGINT", stop);
-    Deno.removeSignalListener("SIGTERM", stop);
-    socket.close();
-    file.close();
-  }
-  console.error(
-    `${PROGRAM}: stopped; ${received} ${
-      received === 1 ? "message" : "messages"
-    } logged to ${options.file}`,
-  );
-  return 0;
+  if (options.mode === "show") return await showLog(options);
+  if (options.mode === "control") return await askLogger(options);
+  return await serve(options);
 }
+
+// ---- libzmq through Deno FFI (this section is the same in both scripts) ----
+//
+// zeromq.js waits for its sockets with libuv's uv_poll, which Deno stops after
+// its first callback (Deno issue 36317, see PLATFORM.md): a receiver stalls
+// after its first message. So we call libzmq's C API directly, in the native
+// addon that npm:zeromq ships (libzmq 4.3.5 is linked into it). Calls that
+// wait (zmq_poll, zmq_ctx_term) run on Deno's FFI worker threads. Handles are
+// plain integers and data moves only through our own buffers, so Deno's
+// `--allow-ffi` can stay scoped to ./node_modules.
+
+const ZMQ_SYMBOLS = {
+  zmq_errno: { parameters: [], result: "i32" },
+  zmq_strerror: { parameters: ["i32"], result: "usize" },
+  // From the C library the addon links to: to copy zmq_strerror's text.
+  strlen: { parameters: ["usize"], result: "usize" },
+  memcpy: { parameters: ["buffer", "usize", "usize"], result: "usize" },
+  zmq_ctx_new: { parameters: [], result: "usize" },
+  zmq_ctx_term: { parameters: ["usize"], result: "i32", nonblocking: true },
+  zmq_socket: { parameters: ["usize", "i32"], result: "usize" },
+  zmq_close: { parameters: ["usize"], result: "i32" },
+  zmq_setsockopt: {
+    parameters: ["usize", "i32", "buffer", "usize"],
+    result: "i32",
+  },
+  zmq_bind: { parameters: ["usize", "buffer"], result: "i32" },
+  zmq_connect: { parameters: ["usize", "buffer"], result: "i32" },
+  zmq_send: { parameters: ["usize", "buffer", "usize", "i32"], result: "i32" },
+  zmq_recv: { parameters: ["usize", "buffer", "usize", "i32"], result: "i32" },
+  zmq_poll: {
+    parameters: ["buffer", "i32", "i64"],
+    result: "i32",
+    nonblocking: true,
+  },
+} as const;
+
+/** The libzmq constants we use (zmq.h; errno values are Linux's). */
+const ZMQ = {
+  REQ: 3,
+  REP: 4,
+  PULL: 7,
+  PUSH: 8,
+  LINGER: 17,
+  MAXMSGSIZE: 22,
+  SNDHWM: 23,
+  RCVHWM: 24,
+  IMMEDIATE: 39,
+  IPV6: 42,
+  DONTWAIT: 1,
+  POLLIN: 1,
+  POLLOUT: 2,
+  EINTR: 4,
+  EAGAIN: 11,
+  EADDRINUSE: 98,
+} as const;
+
+type Libzmq = Deno.DynamicLibrary<typeof ZMQ_SYMBOLS>["symbols"];
+
+/** A libzmq context or socket: the C pointer, as a number. */
+type Handle = bigint;
+
+/** A libzmq call failed: `errno` is libzmq's error number. */
+class ZmqError extends Error {
+  constructor(readonly errno: number, message: string) {
+    super(message);
+  }
+}
+
+let libzmq: Libzmq | undefined;
+
+/**
+ * libzmq, opened on first use from npm:zeromq's addon for this platform. The
+ * package lists its builds in build/manifest.json; the first of ours that
+ * loads wins (the builds differ in the glibc version they need).
+ */
+function zmq(): Libzmq {
+  if (libzmq) return libzmq;
+  const arch = Deno.build.arch === "aarch64" ? "arm64" : "x64";
+  const libc = Deno.build.os === "darwin"
+    ? "libc"
+    : Deno.build.env === "musl"
+    ? "musl"
+    : "glibc";
+  const builds = Object.entries(zeromqBuilds)
+    .map(([key, path]) => ({ ...JSON.parse(key), path }))
+    .filter((b) => b.os === Deno.build.os && b.arch === arch && b.libc === libc)
+    .sort((a, b) => b.abi - a.abi);
+  const problems: string[] = [];
+  for (const build of builds) {
+    try {
+      libzmq = Deno.dlopen(new URL(build.path, ZEROMQ_BUILD_DIR), ZMQ_SYMBOLS)
+        .symbols;
+      return libzmq;
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  throw new Error(
+    `Cannot load libzmq from npm:zeromq for ${Deno.build.target}: ${
+      problems.join("; ") || "it has no build for this platform"
+    }`,
+  );
+}
+
+/** Throws a ZmqError with libzmq's words for its last error when `rc` is -1. */
+function check(rc: number, what: string): number {
+  if (rc !== -1) return rc;
+  const errno = zmq().zmq_errno();
+  const text = zmq().zmq_strerror(errno);
+  const bytes = new Uint8Array(Number(zmq().strlen(text)));
+  zmq().memcpy(bytes, text, BigInt(bytes.length));
+  throw new ZmqError(errno, `${what}: ${new TextDecoder().decode(bytes)}`);
+}
+
+/** A NUL-terminated copy of `text`, for C. */
+function cString(text: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(`${text}\0`);
+}
+
+/** Creates a socket of `type` with integer options set, e.g. `{[ZMQ.LINGER]: 0}`. */
+function openSocket(
+  context: Handle,
+  type: number,
+  options: Record<number, number>,
+): Handle {
+  const socket = zmq().zmq_socket(context, type);
+  if (socket === 0n) check(-1, "Cannot create a ZeroMQ socket");
+  for (const [option, value] of Object.entries(options)) {
+    // ZMQ_MAXMSGSIZE is a 64-bit integer, the others we use are ints.
+    const bytes = Number(option) === ZMQ.MAXMSGSIZE
+      ? new BigInt64Array([BigInt(value)])
+      : new Int32Array([value]);
+    check(
+      zmq().zmq_setsockopt(
+        socket,
+        Number(option),
+        bytes,
+        BigInt(bytes.byteLength),
+      ),
+      `Cannot set ZeroMQ socket option ${option}`,
+    );
+  }
+  return socket;
+}
+
+/**
+ * Waits up to `timeoutMs` (-1: no limit) until one of `sockets` has one of
+ * `events` (ZMQ.POLLIN, ZMQ.POLLOUT); returns the events each has. A signal
+ * that interrupts the wait counts as the time running out.
+ */
+async function poll(
+  sockets: Handle[],
+  events: number,
+  timeoutMs: number,
+): Promise<number[]> {
+  // zmq_pollitem_t on 64-bit: void *socket; int fd; short events, revents.
+  const items = new DataView(new ArrayBuffer(16 * sockets.length));
+  sockets.forEach((socket, i) => {
+    items.setBigUint64(16 * i, socket, true);
+    items.setInt16(16 * i + 12, events, true);
+  });
+  const rc = await zmq().zmq_poll(
+    new Uint8Array(items.buffer),
+    sockets.length,
+    BigInt(Math.round(timeoutMs)),
+  );
+  if (rc === -1 && zmq().zmq_errno() !== ZMQ.EINTR) check(rc, "Cannot wait");
+  return sockets.map((_, i) => items.getInt16(16 * i + 14, true));
+}
+
+// ---- end of libzmq ----
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));

@@ -41,7 +41,7 @@ Deno.test("shebangs grant no blanket permission: no -A, every --allow scoped", (
   }
   assert.deepEqual(
     shebangFlags(LOGGER).filter((f) => f.startsWith("--allow-")),
-    ["--allow-write=./log.txt"],
+    ["--allow-write=./log.txt", "--allow-read=./log.txt"],
   );
   assert.deepEqual(
     shebangFlags(SENDER).filter((f) => f.startsWith("--allow-")),
@@ -49,7 +49,7 @@ Deno.test("shebangs grant no blanket permission: no -A, every --allow scoped", (
   );
 });
 
-Deno.test("the permission sets in deno.json only read and load the zeromq addon", () => {
+Deno.test("the permission sets in deno.json only load libzmq from node_modules and ask the host name", () => {
   const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
   for (const script of [LOGGER, SENDER]) {
     const name = script.split("/").pop()!.replace(/\.ts$/, "");
@@ -58,13 +58,13 @@ Deno.test("the permission sets in deno.json only read and load the zeromq addon"
       `${name} uses its own set`,
     );
     assert.deepEqual(config.permissions[name], {
-      read: ["./node_modules", "/etc/alpine-release"],
       ffi: ["./node_modules"],
+      sys: ["hostname"],
     });
   }
 });
 
-Deno.test("logger run through its shebang cannot write a file other than log.txt", async () => {
+Deno.test("logger run through its shebang cannot write or read a file other than log.txt", async () => {
   using dir = tempDir();
   const out = await run(LOGGER, ["--file", `${dir.path}/other.txt`], {
     cwd: dir.path,
@@ -72,6 +72,21 @@ Deno.test("logger run through its shebang cannot write a file other than log.txt
   assert.equal(out.code, 1);
   assert.match(out.stderr, /Deno was not given write permission/);
   assert.deepEqual([...Deno.readDirSync(dir.path)], [], "nothing was created");
+
+  Deno.writeTextFileSync(`${dir.path}/secret.txt`, "not for the logger\n");
+  const read = await run(
+    LOGGER,
+    ["--show", "--file", `${dir.path}/secret.txt`],
+    {
+      cwd: dir.path,
+    },
+  );
+  assert.equal(read.code, 1);
+  assert.equal(read.stdout, "");
+  assert.match(
+    read.stderr,
+    /Cannot read log file .*Deno was not given read permission/,
+  );
 });
 
 Deno.test("logger given one file writes that file, and cannot write ./log.txt", async () => {
@@ -87,6 +102,7 @@ Deno.test("logger given one file writes that file, and cannot write ./log.txt", 
       "--no-prompt",
       "-P=logging_basic",
       `--allow-write=${given}`,
+      `--allow-read=${given}`,
       LOGGER,
       "--file",
       given,
@@ -111,6 +127,7 @@ Deno.test("logger given one file writes that file, and cannot write ./log.txt", 
       "--no-prompt",
       "-P=logging_basic",
       `--allow-write=${given}`,
+      `--allow-read=${given}`,
       LOGGER,
       "--port",
       String(port),
