@@ -900,9 +900,11 @@ export async function main(args: string[]): Promise<number> {
 const ZMQ_SYMBOLS = {
   zmq_errno: { parameters: [], result: "i32" },
   zmq_strerror: { parameters: ["i32"], result: "usize" },
-  // From the C library the addon links to: to copy zmq_strerror's text.
+  // From the C library the addon links to: to copy zmq_strerror's text, and
+  // to remove the Unix socket file an ipc:// bind makes (libzmq leaves it).
   strlen: { parameters: ["usize"], result: "usize" },
   memcpy: { parameters: ["buffer", "usize", "usize"], result: "usize" },
+  unlink: { parameters: ["buffer"], result: "i32" },
   zmq_ctx_new: { parameters: [], result: "usize" },
   zmq_ctx_term: { parameters: ["usize"], result: "i32", nonblocking: true },
   zmq_socket: { parameters: ["usize", "i32"], result: "usize" },

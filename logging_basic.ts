@@ -60,7 +60,7 @@ export const MAX_MESSAGE_SIZE = 65536;
 export const CONTROL_SUFFIX = ".ctl";
 
 /** How long `--set-level` and `--status` wait for the logger to answer. */
-const CONTROL_TIMEOUT_MS = 2000;
+const CONTROL_TIMEOUT_MS = 1000;
 
 /** How often an idle logger looks whether it was asked to stop. */
 const STOP_CHECK_MS = 200;
@@ -989,7 +989,10 @@ async function serve(options: LoggerOptions): Promise<number> {
     Deno.removeSignalListener("SIGTERM", stop);
     Deno.removeSignalListener("SIGUSR1", report);
     zmq().zmq_close(socket);
-    if (control !== undefined) zmq().zmq_close(control);
+    if (control !== undefined) {
+      zmq().zmq_close(control);
+      zmq().unlink(cString(`${options.file}${CONTROL_SUFFIX}`));
+    }
     await zmq().zmq_ctx_term(context);
     file.close();
   }
@@ -1191,9 +1194,11 @@ export async function main(args: string[]): Promise<number> {
 const ZMQ_SYMBOLS = {
   zmq_errno: { parameters: [], result: "i32" },
   zmq_strerror: { parameters: ["i32"], result: "usize" },
-  // From the C library the addon links to: to copy zmq_strerror's text.
+  // From the C library the addon links to: to copy zmq_strerror's text, and
+  // to remove the Unix socket file an ipc:// bind makes (libzmq leaves it).
   strlen: { parameters: ["usize"], result: "usize" },
   memcpy: { parameters: ["buffer", "usize", "usize"], result: "usize" },
+  unlink: { parameters: ["buffer"], result: "i32" },
   zmq_ctx_new: { parameters: [], result: "usize" },
   zmq_ctx_term: { parameters: ["usize"], result: "i32", nonblocking: true },
   zmq_socket: { parameters: ["usize", "i32"], result: "usize" },

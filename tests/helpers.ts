@@ -209,3 +209,86 @@ export async function waitForLines(
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** A process the test talks to: a line in on stdin, a line out on stdout. */
+export class Conversation {
+  readonly #child: Deno.ChildProcess;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #lines: AsyncIterator<string>;
+  readonly #stderr: Promise<string>;
+
+  constructor(command: string, args: string[], options: { cwd?: string } = {}) {
+    this.#child = new Deno.Command(command, {
+      args,
+      cwd: options.cwd,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#writer = this.#child.stdin.getWriter();
+    this.#lines = lines(this.#child.stdout)[Symbol.asyncIterator]();
+    this.#stderr = new Response(this.#child.stderr).text();
+  }
+
+  /** Sends one line and waits for the one line of answer. */
+  async ask(line: string): Promise<string> {
+    await this.#writer.write(new TextEncoder().encode(`${line}\n`));
+    const answer = await this.#lines.next();
+    if (answer.done) {
+      throw new Error(`no answer to "${line}": ${await this.#stderr}`);
+    }
+    return answer.value;
+  }
+
+  /** Waits for the end; returns the exit status and what it said on stderr. */
+  async finish(): Promise<{ code: number; stderr: string }> {
+    await this.#writer.close().catch(() => {});
+    const status = await this.#child.status;
+    return { code: status.code, stderr: await this.#stderr };
+  }
+
+  /** Kills it if it still runs: for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await this.finish();
+  }
+}
+
+/** The lines of a byte stream, without their newlines. */
+export async function* lines(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<string> {
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    pending += chunk;
+    let end;
+    while ((end = pending.indexOf("\n")) >= 0) {
+      yield pending.slice(0, end);
+      pending = pending.slice(end + 1);
+    }
+  }
+  if (pending) yield pending;
+}
+
+/** Waits until the file is at least `bytes` long (cheaper than counting lines). */
+export async function waitForSize(
+  path: string,
+  bytes: number,
+  timeoutMs = 60_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    let size = 0;
+    try {
+      size = Deno.statSync(path).size;
+    } catch {
+      // Not there yet.
+    }
+    if (size >= bytes || Date.now() > deadline) return size;
+    await sleep(50);
+  }
+}
