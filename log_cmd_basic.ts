@@ -132,11 +132,15 @@ const LEVEL_NAMES: Record<string, Level> = {
  * parseLevel("loud", "send"); // throws UsageError
  * ```
  */
-export function parseLevel(text: string, action: string): Level {
+export function parseLevel(
+  text: string,
+  action: string,
+  flag = "--level",
+): Level {
   const name = text.toLowerCase();
   if (!Object.hasOwn(LEVEL_NAMES, name)) {
     throw new UsageError(
-      `Cannot ${action} as '--level' must be one of ${
+      `Cannot ${action} as '${flag}' must be one of ${
         LEVELS.join(", ")
       } (or warning, err, crit, ...): current value is ${JSON.stringify(text)}`,
     );

@@ -122,11 +122,15 @@ const LEVEL_NAMES: Record<string, Level> = {
  * parseLevel("loud", "send"); // throws UsageError
  * ```
  */
-export function parseLevel(text: string, action: string): Level {
+export function parseLevel(
+  text: string,
+  action: string,
+  flag = "--level",
+): Level {
   const name = text.toLowerCase();
   if (!Object.hasOwn(LEVEL_NAMES, name)) {
     throw new UsageError(
-      `Cannot ${action} as '--level' must be one of ${
+      `Cannot ${action} as '${flag}' must be one of ${
         LEVELS.join(", ")
       } (or warning, err, crit, ...): current value is ${JSON.stringify(text)}`,
     );
@@ -485,7 +489,7 @@ export function parseLoggerArgs(
   }
   if (values["set-level"] !== undefined) {
     options.request = `level ${
-      parseLevel(values["set-level"], "change the level")
+      parseLevel(values["set-level"], "change the level", "--set-level")
     }`;
   } else if (values.status) {
     options.request = "status";
@@ -967,22 +971,25 @@ async function serve(options: LoggerOptions): Promise<number> {
         lines,
         counts,
       );
+      // Between batches, so a busy logger still answers --set-level at once.
+      if (control !== undefined) answerControl(control, state, note, status);
       if (lines.length > 0) {
         // The book's write() and flush(): lines reach the file before we wait again.
-        writeAll(file, lines.bytes.subarray(0, lines.length));
+        try {
+          writeAll(file, lines.bytes.subarray(0, lines.length));
+        } catch (err) {
+          throw new Error(
+            `Cannot write to '${options.file}': ${describe(err)}`,
+          );
+        }
         lines.length = 0;
       }
       if (taken > 0) continue;
       if (stopping) break;
-      const events = await poll(sockets, ZMQ.POLLIN, STOP_CHECK_MS);
-      if (control !== undefined && events[1] & ZMQ.POLLIN) {
-        answerControl(control, state, note, status);
-      }
+      await poll(sockets, ZMQ.POLLIN, STOP_CHECK_MS);
     }
   } catch (err) {
-    console.error(
-      `${PROGRAM}: Cannot write to '${options.file}': ${describe(err)}`,
-    );
+    console.error(`${PROGRAM}: ${describe(err)}`);
     exitStatus = 1;
   } finally {
     Deno.removeSignalListener("SIGINT", stop);

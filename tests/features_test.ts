@@ -627,3 +627,29 @@ Deno.test("LogSender: past its buffer it drops, counts, and says so in the log a
   );
   assert.equal(lines[ok + 1], "<warn> - testhost api_user: later 0");
 });
+
+Deno.test("--show --follow finishes the rotated file, then starts over on the new one", async () => {
+  using dir = tempDir();
+  const log = `${dir.path}/log.txt`;
+  Deno.writeTextFileSync(log, "old 1\nold 2\n");
+  const follower = new Background(LOGGER, ["--show", "--follow"], {
+    cwd: dir.path,
+  });
+  await sleep(700);
+  Deno.renameSync(log, `${log}.1`); // what logrotate does
+  Deno.writeTextFileSync(`${log}.1`, "late line in the old file\n", {
+    append: true,
+  });
+  await sleep(400);
+  Deno.writeTextFileSync(log, "new 1\n");
+  await sleep(700);
+  Deno.writeTextFileSync(log, "new 2\n", { append: true });
+  await sleep(700);
+  const out = await follower.stop("SIGINT");
+  assert.equal(out.code, 0, out.stderr);
+  // Like tail -F: what still reaches the old file is shown, then the new file.
+  assert.equal(
+    out.stdout,
+    "old 1\nold 2\nlate line in the old file\nnew 1\nnew 2\n",
+  );
+});

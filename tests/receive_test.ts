@@ -171,3 +171,40 @@ Deno.test("logger started while a sender is already waiting gets its message", a
     "early 3",
   ]);
 });
+
+Deno.test("a message over --max-message-size is refused at the socket; other senders go on", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const logger = await startLogger(dir.path, port, [
+    "--max-message-size",
+    "1K",
+  ]);
+  const script = `
+import sys, zmq
+c = zmq.Context()
+big = c.socket(zmq.PUSH); big.connect('tcp://127.0.0.1:${port}')
+big.send(b'a' * 1024)          # exactly the limit: logged
+big.send(b'b' * 1025)          # one byte over: the logger hangs up on this sender
+ok = c.socket(zmq.PUSH); ok.connect('tcp://127.0.0.1:${port}')
+for i in range(3): ok.send(b'fine %d' % i)
+ok.close(); big.setsockopt(zmq.LINGER, 500); big.close(); c.term()
+`;
+  const out = await run(PYTHON, ["-c", script]);
+  assert.equal(out.code, 0, out.stderr);
+  const text = await waitForLines(`${dir.path}/log.txt`, 4);
+  await sleep(300);
+  assert.equal((await send(["--port", String(port), "still", "here"])).code, 0);
+  await waitForLines(`${dir.path}/log.txt`, 5);
+  const end = await logger.stop();
+  assert.equal(end.code, 0);
+  const lines = readText(`${dir.path}/log.txt`).split("\n");
+  assert.equal(lines.pop(), "");
+  assert.ok(text.length > 0);
+  assert.deepEqual(lines.toSorted(), [
+    "a".repeat(1024),
+    "fine 0",
+    "fine 1",
+    "fine 2",
+    "still here",
+  ]);
+});

@@ -87,7 +87,7 @@ Deno.test("logger refuses options that do not go together", () => {
       ],
       [
         ["--set-level", "loud"],
-        /'--level' must be one of debug, info, warn, error, critical/,
+        /'--set-level' must be one of debug, info, warn, error, critical/,
       ],
     ] as const
   ) {
