@@ -591,11 +591,8 @@ export class LogSender {
 
   #trySend(raw: string): boolean {
     const bytes = encoder.encode(raw);
-    const rc = zmq().zmq_send(
-      this.#socket,
-      bytes,
-      BigInt(bytes.length),
-      ZMQ.DONTWAIT,
+    const rc = uninterrupted(() =>
+      zmq().zmq_send(this.#socket, bytes, BigInt(bytes.length), ZMQ.DONTWAIT)
     );
     if (rc !== -1) return true;
     if (zmq().zmq_errno() !== ZMQ.EAGAIN) {
@@ -690,7 +687,7 @@ export class LogSender {
       4n,
     );
     zmq().zmq_close(this.#socket);
-    await zmq().zmq_ctx_term(this.#context); // returns when delivered, or linger ran out
+    await terminate(this.#context); // returns when delivered, or linger ran out
   }
 }
 
@@ -755,7 +752,7 @@ async function sendOnce(options: SenderOptions): Promise<number> {
   const finish = async (linger: number) => {
     zmq().zmq_setsockopt(socket, ZMQ.LINGER, new Int32Array([linger]), 4n);
     zmq().zmq_close(socket);
-    await zmq().zmq_ctx_term(context);
+    await terminate(context);
   };
   try {
     check(
@@ -782,7 +779,9 @@ async function sendOnce(options: SenderOptions): Promise<number> {
     }
     const bytes = encoder.encode(wireText(options, options.message));
     check(
-      zmq().zmq_send(socket, bytes, BigInt(bytes.length), ZMQ.DONTWAIT),
+      uninterrupted(() =>
+        zmq().zmq_send(socket, bytes, BigInt(bytes.length), ZMQ.DONTWAIT)
+      ),
       `Cannot send to ${where}`,
     );
   } catch (err) {
@@ -1006,6 +1005,17 @@ function check(rc: number, what: string): number {
   throw new ZmqError(errno, `${what}: ${new TextDecoder().decode(bytes)}`);
 }
 
+/**
+ * Calls libzmq until a signal does not interrupt it: a signal that lands
+ * while libzmq is in a system call on this thread makes it fail with EINTR.
+ */
+function uninterrupted(call: () => number): number {
+  while (true) {
+    const rc = call();
+    if (rc !== -1 || zmq().zmq_errno() !== ZMQ.EINTR) return rc;
+  }
+}
+
 /** A NUL-terminated copy of `text`, for C. */
 function cString(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`${text}\0`);
@@ -1058,8 +1068,20 @@ async function poll(
     sockets.length,
     BigInt(Math.round(timeoutMs)),
   );
-  if (rc === -1 && zmq().zmq_errno() !== ZMQ.EINTR) check(rc, "Cannot wait");
+  // zmq_poll ran on a worker thread, whose errno we cannot read here; the
+  // only error it can meet with our sockets is EINTR: no events, then.
+  if (rc === -1) return sockets.map(() => 0);
   return sockets.map((_, i) => items.getInt16(16 * i + 14, true));
+}
+
+/**
+ * Ends a context once its sockets' queued messages are out (or their linger
+ * ran out). zmq_ctx_term may be interrupted by a signal; it is then run again.
+ */
+async function terminate(context: Handle): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    if (await zmq().zmq_ctx_term(context) === 0) return;
+  }
 }
 
 // ---- end of libzmq ----

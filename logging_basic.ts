@@ -816,15 +816,13 @@ function receiveQueued(
   out: LineBuffer,
   counts: Counts,
 ): number {
+  const maxSize64 = BigInt(maxSize);
   let taken = 0;
   while (taken < MAX_BATCH) {
     out.reserve(maxSize + 1);
     const start = out.length;
-    const size = zmq().zmq_recv(
-      socket,
-      out.bytes.subarray(start),
-      BigInt(maxSize),
-      ZMQ.DONTWAIT,
+    const size = uninterrupted(() =>
+      zmq().zmq_recv(socket, out.bytes.subarray(start), maxSize64, ZMQ.DONTWAIT)
     );
     if (size === -1) {
       if (zmq().zmq_errno() === ZMQ.EAGAIN) break;
@@ -891,7 +889,9 @@ function answerControl(
   status: () => string,
 ): void {
   const request = new Uint8Array(256);
-  const size = zmq().zmq_recv(control, request, 256n, ZMQ.DONTWAIT);
+  const size = uninterrupted(() =>
+    zmq().zmq_recv(control, request, 256n, ZMQ.DONTWAIT)
+  );
   if (size === -1) return; // nothing after all
   const words = decoder.decode(request.subarray(0, Math.min(size, 256)))
     .split(" ");
@@ -909,7 +909,9 @@ function answerControl(
     reply = `unknown request ${JSON.stringify(words.join(" "))}`;
   }
   const bytes = encoder.encode(reply);
-  zmq().zmq_send(control, bytes, BigInt(bytes.length), ZMQ.DONTWAIT);
+  uninterrupted(() =>
+    zmq().zmq_send(control, bytes, BigInt(bytes.length), ZMQ.DONTWAIT)
+  );
 }
 
 /** Listens and logs until Ctrl-C or SIGTERM; resolves to the exit status. */
@@ -1000,7 +1002,7 @@ async function serve(options: LoggerOptions): Promise<number> {
       zmq().zmq_close(control);
       zmq().unlink(cString(`${options.file}${CONTROL_SUFFIX}`));
     }
-    await zmq().zmq_ctx_term(context);
+    await terminate(context);
     file.close();
   }
   if (exitStatus === 0) {
@@ -1032,7 +1034,9 @@ async function askLogger(options: LoggerOptions): Promise<number> {
     }
     const request = encoder.encode(options.request);
     check(
-      zmq().zmq_send(socket, request, BigInt(request.length), ZMQ.DONTWAIT),
+      uninterrupted(() =>
+        zmq().zmq_send(socket, request, BigInt(request.length), ZMQ.DONTWAIT)
+      ),
       "send",
     );
     const [answered] = await poll([socket], ZMQ.POLLIN, CONTROL_TIMEOUT_MS);
@@ -1043,7 +1047,7 @@ async function askLogger(options: LoggerOptions): Promise<number> {
     }
     const reply = new Uint8Array(4096);
     const size = check(
-      zmq().zmq_recv(socket, reply, 4096n, ZMQ.DONTWAIT),
+      uninterrupted(() => zmq().zmq_recv(socket, reply, 4096n, ZMQ.DONTWAIT)),
       "receive",
     );
     console.log(
@@ -1055,7 +1059,7 @@ async function askLogger(options: LoggerOptions): Promise<number> {
     return 1;
   } finally {
     zmq().zmq_close(socket);
-    await zmq().zmq_ctx_term(context);
+    await terminate(context);
   }
 }
 
@@ -1303,6 +1307,17 @@ function check(rc: number, what: string): number {
   throw new ZmqError(errno, `${what}: ${new TextDecoder().decode(bytes)}`);
 }
 
+/**
+ * Calls libzmq until a signal does not interrupt it: a signal that lands
+ * while libzmq is in a system call on this thread makes it fail with EINTR.
+ */
+function uninterrupted(call: () => number): number {
+  while (true) {
+    const rc = call();
+    if (rc !== -1 || zmq().zmq_errno() !== ZMQ.EINTR) return rc;
+  }
+}
+
 /** A NUL-terminated copy of `text`, for C. */
 function cString(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`${text}\0`);
@@ -1355,8 +1370,20 @@ async function poll(
     sockets.length,
     BigInt(Math.round(timeoutMs)),
   );
-  if (rc === -1 && zmq().zmq_errno() !== ZMQ.EINTR) check(rc, "Cannot wait");
+  // zmq_poll ran on a worker thread, whose errno we cannot read here; the
+  // only error it can meet with our sockets is EINTR: no events, then.
+  if (rc === -1) return sockets.map(() => 0);
   return sockets.map((_, i) => items.getInt16(16 * i + 14, true));
+}
+
+/**
+ * Ends a context once its sockets' queued messages are out (or their linger
+ * ran out). zmq_ctx_term may be interrupted by a signal; it is then run again.
+ */
+async function terminate(context: Handle): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    if (await zmq().zmq_ctx_term(context) === 0) return;
+  }
 }
 
 // ---- end of libzmq ----

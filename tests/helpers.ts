@@ -279,6 +279,7 @@ export async function waitForSize(
   path: string,
   bytes: number,
   timeoutMs = 60_000,
+  intervalMs = 50,
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
@@ -289,6 +290,6 @@ export async function waitForSize(
       // Not there yet.
     }
     if (size >= bytes || Date.now() > deadline) return size;
-    await sleep(50);
+    await sleep(intervalMs);
   }
 }

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import {
   Background,
   freePort,
+  LOGGER,
   PEERS,
   PYTHON,
   readText,
@@ -207,4 +208,45 @@ ok.close(); big.setsockopt(zmq.LINGER, 500); big.close(); c.term()
     "fine 2",
     "still here",
   ]);
+});
+
+Deno.test("signals that interrupt libzmq calls (the CPU profiler's SIGPROF) lose nothing and stop nothing", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  // The profiler sends SIGPROF to the main thread every 100 µs, so many land
+  // while libzmq is inside a system call there, which then fails with EINTR.
+  const logger = new Background(
+    "deno",
+    [
+      "run",
+      "-q",
+      "--no-prompt",
+      "-P=logging_basic",
+      "--allow-write=./log.txt",
+      "--cpu-prof",
+      "--cpu-prof-interval=100",
+      `--cpu-prof-dir=${dir.path}/profile`,
+      LOGGER,
+      "--port",
+      String(port),
+    ],
+    { cwd: dir.path },
+  );
+  await waitForPort(port).catch(async (err) => {
+    throw new Error(`${err.message}: ${(await logger.stop()).stderr}`);
+  });
+  const count = 300_000;
+  await using sender = new Background(PYTHON, [
+    `${PEERS}bulk_sender.py`,
+    String(port),
+    "x",
+    String(count),
+  ]);
+  const text = await waitForLines(`${dir.path}/log.txt`, count, 20_000);
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+  assert.equal((await sender.finish()).code, 0);
+  const lines = text.split("\n");
+  assert.equal(lines.length, count + 1);
+  assert.equal(lines[count - 1], `x ${count - 1}`);
 });
