@@ -321,6 +321,25 @@ flush per message: \`tests/peers/book_logger.py\`); both loggers get the same lo
 /proc/PID/stat; peak RSS is VmHWM. The one-shot times are wall times of whole processes,
 ${ONE_SHOT_RUNS} runs after 2 warm-ups, delivering to a running logger.
 
+## Where the time goes
+
+Found by hand on this machine with the logger receiving 1,000,000 messages (see the
+README's "How it works"):
+
+- zeromq.js under Deno, the first version: 3.7 CPU s per million and 116 MiB. Its receive
+  path makes a Promise and a Buffer per message and waits with uv_poll, which Deno stops
+  after one callback (upstream issue 36317), so it also had to be polled on a timer.
+- The fix, at the bottom: call libzmq's C API in npm:zeromq's own addon through Deno FFI.
+  \`zmq_poll\` waits on a worker thread; then non-blocking \`zmq_recv\` copies every queued
+  message straight into the write buffer, and one \`write(2)\` takes the whole batch.
+- \`deno run --cpu-prof\` of the logger now: 62% of its samples in FFI calls into libzmq,
+  14% garbage collection (one small array view per received message), 12% in
+  \`write\`, the JavaScript loop itself about 5%.
+- \`strace -c -f\`: 2,467 \`write\` calls for the million messages (about 400 lines a
+  write), 12,623 \`recvfrom\` by libzmq's I/O thread, 14,695 \`poll\`.
+- A signal landing in a libzmq system call (the profiler's SIGPROF) made \`zmq_recv\` fail
+  with EINTR and stopped the logger; such calls are now simply made again.
+
 Raw rounds (msg/s, CPU s per million, peak MiB):
 
 ${
