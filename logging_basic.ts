@@ -65,6 +65,9 @@ const CONTROL_TIMEOUT_MS = 1000;
 /** How often an idle logger looks whether it was asked to stop. */
 const STOP_CHECK_MS = 200;
 
+/** How often a logger that cannot write tries again. */
+const WRITE_RETRY_MS = 1000;
+
 /** How often `--show --follow` looks for new lines. */
 const FOLLOW_INTERVAL_MS = 200;
 
@@ -568,7 +571,51 @@ export function formatLine(
 ): string {
   const time = new Date(received).toISOString();
   if (style.format === "json") return jsonLine(message, time);
-  return style.timestamps ? `${time} ${raw}` : raw;
+  const text = escapeControlText(raw);
+  return style.timestamps ? `${time} ${text}` : text;
+}
+
+/** True for the bytes escaped in text lines: controls but tab, and DEL. */
+function isControl(byte: number): boolean {
+  return (byte < 0x20 && byte !== 0x09) || byte === 0x7f;
+}
+
+/** The index of the first control byte in `bytes[start, end)`, or `end`. */
+function controlAt(bytes: Uint8Array, start: number, end: number): number {
+  for (let i = start; i < end; i++) if (isControl(bytes[i])) return i;
+  return end;
+}
+
+/**
+ * Escapes control characters as rsyslog does, `#` and three octal digits,
+ * so a message cannot start a line of its own or drive a terminal: newline
+ * becomes `#012`, carriage return `#015`, escape `#033`. Tab stays a tab.
+ *
+ * @example
+ * ```ts
+ * new TextDecoder().decode(escapeControls(new TextEncoder().encode("a\nb")));
+ * // "a#012b"
+ * ```
+ */
+export function escapeControls(bytes: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  for (const byte of bytes) {
+    if (!isControl(byte)) out.push(byte);
+    else {out.push(
+        0x23,
+        ...[...byte.toString(8).padStart(3, "0")].map((d) => d.charCodeAt(0)),
+      );}
+  }
+  return new Uint8Array(out);
+}
+
+/** {@link escapeControls} for a string. */
+export function escapeControlText(text: string): string {
+  // deno-lint-ignore no-control-regex -- matching control characters is the point
+  return text.replace(
+    /[\x00-\x08\x0a-\x1f\x7f]/g,
+    (c) => `#${c.charCodeAt(0).toString(8).padStart(3, "0")}`,
+  );
 }
 
 /**
@@ -830,7 +877,16 @@ function receiveQueued(
     }
     taken++;
     if (transform === undefined) {
-      out.length = start + size;
+      const end = start + size;
+      if (controlAt(out.bytes, start, end) < end) {
+        // Rare: a control character; escape it so it cannot forge a line.
+        const escaped = escapeControls(out.bytes.slice(start, end));
+        out.reserve(escaped.length + 1);
+        out.bytes.set(escaped, start);
+        out.length = start + escaped.length;
+      } else {
+        out.length = end;
+      }
       out.bytes[out.length++] = 0x0a;
       counts.logged++;
       continue;
@@ -955,12 +1011,76 @@ async function serve(options: LoggerOptions): Promise<number> {
   };
 
   // Ctrl-C and SIGTERM end the loop below; it writes what it has, then exits.
+  // SIGHUP (after logrotate moved the file) makes it open its path again.
   let stopping = false;
+  let reopen = false;
   const stop = () => stopping = true;
+  const hangUp = () => reopen = true;
   const report = () => console.error(`${PROGRAM}: ${status()}`);
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGHUP", hangUp);
   Deno.addSignalListener("SIGUSR1", report);
+
+  /** Opens the log file's path again, keeping the old file if that fails. */
+  const reopenFile = () => {
+    reopen = false;
+    try {
+      const fresh = openLogFile(options.file);
+      file.close();
+      file = fresh;
+    } catch (err) {
+      console.error(
+        `${PROGRAM}: ${describe(err)}; still writing to the file it had open`,
+      );
+    }
+  };
+
+  /**
+   * Writes the lines waiting in `lines`. A write that fails (disk full, file
+   * made read-only) is reported once on stderr and tried again every
+   * WRITE_RETRY_MS, SIGHUP reopening the path meanwhile; no more messages are
+   * taken in the meantime, so they wait in ZeroMQ's queues and the senders'.
+   * Stopping while it fails ends the logger with status 1 and the count of
+   * lines that were not written.
+   */
+  const writeLines = async () => {
+    let written = 0;
+    let failing = false;
+    while (written < lines.length) {
+      try {
+        written += file.writeSync(lines.bytes.subarray(written, lines.length));
+      } catch (err) {
+        const held = lines.bytes.subarray(written, lines.length)
+          .filter((b) => b === 0x0a).length;
+        if (stopping) {
+          throw new Error(
+            `stopped with ${held} line${
+              held === 1 ? "" : "s"
+            } not written to '${options.file}': ${describe(err)}`,
+          );
+        }
+        if (!failing) {
+          console.error(
+            `${PROGRAM}: Cannot write to '${options.file}': ${
+              describe(err)
+            }; keeping ${held} line${
+              held === 1 ? "" : "s"
+            } and trying again every ${
+              WRITE_RETRY_MS / 1000
+            } s (senders wait meanwhile)`,
+          );
+          failing = true;
+        }
+        await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_MS));
+        if (reopen) reopenFile();
+      }
+    }
+    if (failing) {
+      console.error(`${PROGRAM}: writing to '${options.file}' again`);
+    }
+    lines.length = 0;
+  };
 
   const sockets = control === undefined ? [socket] : [socket, control];
   let exitStatus = 0;
@@ -975,17 +1095,9 @@ async function serve(options: LoggerOptions): Promise<number> {
       );
       // Between batches, so a busy logger still answers --set-level at once.
       if (control !== undefined) answerControl(control, state, note, status);
-      if (lines.length > 0) {
-        // The book's write() and flush(): lines reach the file before we wait again.
-        try {
-          writeAll(file, lines.bytes.subarray(0, lines.length));
-        } catch (err) {
-          throw new Error(
-            `Cannot write to '${options.file}': ${describe(err)}`,
-          );
-        }
-        lines.length = 0;
-      }
+      // The book's write() and flush(): lines reach the file before we wait again.
+      if (lines.length > 0) await writeLines();
+      if (reopen) reopenFile();
       if (taken > 0) continue;
       if (stopping) break;
       await poll(sockets, ZMQ.POLLIN, STOP_CHECK_MS);
@@ -996,6 +1108,7 @@ async function serve(options: LoggerOptions): Promise<number> {
   } finally {
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);
+    Deno.removeSignalListener("SIGHUP", hangUp);
     Deno.removeSignalListener("SIGUSR1", report);
     zmq().zmq_close(socket);
     if (control !== undefined) {

@@ -250,3 +250,134 @@ Deno.test("signals that interrupt libzmq calls (the CPU profiler's SIGPROF) lose
   assert.equal(lines.length, count + 1);
   assert.equal(lines[count - 1], `x ${count - 1}`);
 });
+
+Deno.test("hostile input: 10,000 random byte strings forge no line, stop nothing, lose no good message", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const logger = await startLogger(dir.path, port);
+  const [fuzz, good] = await Promise.all([
+    run(PYTHON, [`${PEERS}fuzz_sender.py`, String(port), "10000", "2026"]),
+    run(PYTHON, [`${PEERS}bulk_sender.py`, String(port), "good", "2000"]),
+  ]);
+  assert.equal(fuzz.code, 0, fuzz.stderr);
+  assert.equal(good.code, 0, good.stderr);
+  const frames = Number(fuzz.stdout.trim());
+  assert.ok(frames >= 10_000);
+  // Still up and logging after all that.
+  assert.equal(
+    (await send(["--port", String(port), "after", "the", "fuzz"])).code,
+    0,
+  );
+  await waitForLines(`${dir.path}/log.txt`, frames + 2001);
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+
+  const bytes = Deno.readFileSync(`${dir.path}/log.txt`);
+  // One line per frame: no message made a line of its own.
+  assert.equal(bytes.filter((b) => b === 0x0a).length, frames + 2001);
+  // No control character but tab and the line ends is left in the file.
+  assert.ok(
+    bytes.every((b) => b >= 0x20 || b === 0x0a || b === 0x09) &&
+      !bytes.includes(0x7f),
+  );
+  const lines = new TextDecoder().decode(bytes).split("\n");
+  const goods = lines.filter((l) => l.startsWith("good "));
+  assert.deepEqual(goods, Array.from({ length: 2000 }, (_, i) => `good ${i}`));
+  assert.equal(lines.at(-2), "after the fuzz");
+});
+
+Deno.test("after logrotate moves the file, SIGHUP makes the logger write to a new file at the path", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const logger = await startLogger(dir.path, port);
+  assert.equal(
+    (await send(["--port", String(port), "before", "rotation"])).code,
+    0,
+  );
+  await waitForLines(`${dir.path}/log.txt`, 1);
+  Deno.renameSync(`${dir.path}/log.txt`, `${dir.path}/log.txt.1`);
+  assert.equal(
+    (await send(["--port", String(port), "still", "old", "file"])).code,
+    0,
+  );
+  await waitForLines(`${dir.path}/log.txt.1`, 2);
+  logger.kill("SIGHUP");
+  await sleep(300);
+  assert.equal(
+    (await send(["--port", String(port), "after", "rotation"])).code,
+    0,
+  );
+  await waitForLines(`${dir.path}/log.txt`, 1);
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+  assert.equal(
+    readText(`${dir.path}/log.txt.1`),
+    "before rotation\nstill old file\n",
+  );
+  assert.equal(readText(`${dir.path}/log.txt`), "after rotation\n");
+});
+
+Deno.test("a write error is reported, nothing is dropped, and logging resumes once the file can be written", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  // A 2 KiB file size limit makes writes fail with EFBIG, as a full disk would.
+  const logger = new Background("bash", [
+    "-c",
+    `trap '' XFSZ; ulimit -f 2; exec ${LOGGER} --port ${port}`,
+  ], { cwd: dir.path });
+  await waitForPort(port);
+  const line = (i: number) =>
+    `message ${String(i).padStart(2, "0")} ${"x".repeat(88)}`; // 100 bytes
+  // 25 lines of 101 bytes do not fit in 2048: the last ones are held.
+  const sent = await Promise.all(
+    Array.from(
+      { length: 25 },
+      (_, i) => send(["--port", String(port), line(i)]),
+    ),
+  );
+  for (const out of sent) assert.equal(out.code, 0, out.stderr);
+  await sleep(1500);
+  // Rotate the full file away and tell the logger: the held lines follow.
+  Deno.renameSync(`${dir.path}/log.txt`, `${dir.path}/log.txt.1`);
+  logger.kill("SIGHUP");
+  await waitForLines(`${dir.path}/log.txt`, 1, 5000);
+  await sleep(1500);
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+  assert.match(
+    end.stderr,
+    /^logging_basic: Cannot write to '\.\/log\.txt': File too large \(os error 27\); keeping \d+ lines? and trying again every 1 s \(senders wait meanwhile\)\nlogging_basic: writing to '\.\/log\.txt' again\n/,
+  );
+  // Every message is in one file or the other (a line cut by the failure
+  // continues in the new file), none twice.
+  const all =
+    (readText(`${dir.path}/log.txt.1`) + readText(`${dir.path}/log.txt`))
+      .split("\n");
+  assert.equal(all.pop(), "");
+  assert.deepEqual(
+    all.toSorted(),
+    Array.from({ length: 25 }, (_, i) => line(i)),
+  );
+});
+
+Deno.test("stopped while it cannot write, the logger says how many lines were not written, exit 1", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const logger = new Background("bash", [
+    "-c",
+    `trap '' XFSZ; ulimit -f 1; exec ${LOGGER} --port ${port}`,
+  ], { cwd: dir.path });
+  await waitForPort(port);
+  Deno.writeTextFileSync(`${dir.path}/log.txt`, "y".repeat(1024)); // already full
+  assert.equal(
+    (await send(["--port", String(port), "cannot", "be", "written"])).code,
+    0,
+  );
+  await sleep(500);
+  const end = await logger.stop();
+  assert.equal(end.code, 1);
+  assert.match(
+    end.stderr,
+    /logging_basic: stopped with 1 line not written to '\.\/log\.txt': File too large \(os error 27\)\n$/,
+  );
+});

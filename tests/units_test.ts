@@ -225,6 +225,24 @@ Deno.test("formatLine keeps text as it came, adds the arrival time, or writes JS
   );
 });
 
+Deno.test("control characters are escaped as #ooo, tab and everything else kept", () => {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  assert.equal(
+    dec.decode(logger.escapeControls(enc.encode("a\nb\rc\x1b[0m\td\x7f\x00é"))),
+    "a#012b#015c#033[0m\td#177#000é",
+  );
+  assert.equal(logger.escapeControlText("x\ny\tz"), "x#012y\tz");
+  const raw = "evil\n<critical> - pi app: forged";
+  assert.equal(
+    logger.formatLine(raw, logger.parseMessage(raw), 0, {
+      timestamps: true,
+      format: "text",
+    }),
+    "1970-01-01T00:00:00.000Z evil#012<critical> - pi app: forged",
+  );
+});
+
 Deno.test("parseLogLine reads back text lines, timestamped lines and JSON Lines", () => {
   assert.deepEqual(logger.parseLogLine("arg1 arg2"), {
     message: { level: "info", text: "arg1 arg2" },
