@@ -611,12 +611,14 @@ export function escapeControls(bytes: Uint8Array): Uint8Array {
 
 /** {@link escapeControls} for a string. */
 export function escapeControlText(text: string): string {
-  // deno-lint-ignore no-control-regex -- matching control characters is the point
   return text.replace(
-    /[\x00-\x08\x0a-\x1f\x7f]/g,
+    CONTROLS,
     (c) => `#${c.charCodeAt(0).toString(8).padStart(3, "0")}`,
   );
 }
+
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f]/g;
 
 /**
  * A JSON Lines record for a message, with every field (null when unknown).
