@@ -293,3 +293,61 @@ export async function waitForSize(
     await sleep(intervalMs);
   }
 }
+
+/**
+ * Runs `senders` bulk_sender.py peers at once, each sending `each` messages
+ * "sN SEQ", and checks they all handed them over.
+ */
+export async function sendBulk(
+  port: number,
+  senders: number,
+  each: number,
+): Promise<void> {
+  const outcomes = await Promise.all(
+    Array.from(
+      { length: senders },
+      (_, s) =>
+        run(PYTHON, [
+          `${PEERS}bulk_sender.py`,
+          String(port),
+          `s${s}`,
+          String(each),
+        ]),
+    ),
+  );
+  for (const out of outcomes) {
+    if (out.code !== 0) throw new Error(`bulk_sender.py failed: ${out.stderr}`);
+  }
+}
+
+/**
+ * Checks a log of sendBulk's messages: each exactly once, each sender's in
+ * order. Returns how many lines it read.
+ */
+export function assertEachOnceInOrder(
+  text: string,
+  senders: number,
+  each: number,
+): number {
+  const next = new Map<string, number>();
+  let count = 0;
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const [name, seq] = line.split(" ");
+    const expected = next.get(name) ?? 0;
+    if (Number(seq) !== expected) {
+      throw new Error(`${name}: expected ${expected}, got line "${line}"`);
+    }
+    next.set(name, expected + 1);
+    count++;
+  }
+  const totals = [...next.entries()].sort().map(([name, n]) => `${name}=${n}`);
+  const wanted = Array.from({ length: senders }, (_, s) => `s${s}=${each}`)
+    .sort();
+  if (totals.join(" ") !== wanted.join(" ")) {
+    throw new Error(
+      `per-sender counts ${totals.join(" ")}, expected ${wanted.join(" ")}`,
+    );
+  }
+  return count;
+}

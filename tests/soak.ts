@@ -6,10 +6,10 @@
 
 import assert from "node:assert/strict";
 import {
+  assertEachOnceInOrder,
   freePort,
-  PEERS,
-  PYTHON,
   run,
+  sendBulk,
   startLogger,
   tempDir,
   waitForSize,
@@ -22,19 +22,7 @@ Deno.test("soak: 8 concurrent senders, 1,000,000 messages, each exactly once and
   const senders = 8;
   const each = 125_000;
   const started = performance.now();
-  const outcomes = await Promise.all(
-    Array.from(
-      { length: senders },
-      (_, s) =>
-        run(PYTHON, [
-          `${PEERS}bulk_sender.py`,
-          String(port),
-          `s${s}`,
-          String(each),
-        ]),
-    ),
-  );
-  for (const out of outcomes) assert.equal(out.code, 0, out.stderr);
+  await sendBulk(port, senders, each);
   // "sN SEQ\n": 3 + digits + 1 bytes a line.
   let bytes = 0;
   for (let i = 0; i < each; i++) bytes += 4 + String(i).length;
@@ -46,21 +34,12 @@ Deno.test("soak: 8 concurrent senders, 1,000,000 messages, each exactly once and
   const end = await logger.stop();
   assert.equal(end.code, 0, end.stderr);
 
-  const next = new Map<string, number>();
-  const text = Deno.readTextFileSync(`${dir.path}/log.txt`);
-  let count = 0;
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    const [name, seq] = line.split(" ");
-    const expected = next.get(name) ?? 0;
-    if (Number(seq) !== expected) {
-      assert.fail(`${name}: expected ${expected}, got "${line}"`);
-    }
-    next.set(name, expected + 1);
-    count++;
-  }
+  const count = assertEachOnceInOrder(
+    Deno.readTextFileSync(`${dir.path}/log.txt`),
+    senders,
+    each,
+  );
   assert.equal(count, senders * each);
-  assert.deepEqual([...next.values()], Array(senders).fill(each));
   console.log(
     `soak: ${count.toLocaleString("en")} messages from ${senders} senders in ${
       seconds.toFixed(1)
