@@ -529,6 +529,7 @@ export class LogSender {
   readonly #context: Handle;
   readonly #socket: Handle;
   readonly #where: string;
+  readonly #endpoint: string;
   readonly #options: LogSenderOptions & { tag: string; bufferSize: number };
   #dropped = 0;
   #unreported = 0;
@@ -538,6 +539,7 @@ export class LogSender {
     const host = options.host ?? HOST;
     const port = options.port ?? PORT;
     this.#where = `${host}:${port}`;
+    this.#endpoint = connectEndpoint(host, port);
     this.#options = {
       ...options,
       tag: options.tag ?? programName(),
@@ -551,7 +553,7 @@ export class LogSender {
       [ZMQ.IPV6]: host.includes(":") ? 1 : 0,
     });
     check(
-      zmq().zmq_connect(this.#socket, cString(connectEndpoint(host, port))),
+      zmq().zmq_connect(this.#socket, cString(this.#endpoint)),
       `Cannot connect to ${this.#where}`,
     );
   }
@@ -671,14 +673,34 @@ export class LogSender {
   }
 
   /**
-   * Closes the connection once everything queued is delivered, or after
-   * `timeoutMs` (default: no limit) when the logger stays away.
+   * Closes the connection once everything queued is delivered. With a
+   * `timeoutMs` it waits no longer than that, and resolves to `false` when
+   * the logger could not be reached in that time: what was queued is then
+   * lost, and the caller should say so. Without one it waits as long as it
+   * takes and resolves to `true`.
    */
-  async close(timeoutMs = Infinity): Promise<void> {
-    if (this.#closed) return;
+  async close(timeoutMs = Infinity): Promise<boolean> {
+    if (this.#closed) return true;
     this.#closed = true;
-    const linger = Number.isFinite(timeoutMs)
-      ? Math.max(0, Math.round(timeoutMs))
+    const started = Date.now();
+    let reachable = true;
+    if (Number.isFinite(timeoutMs)) {
+      // ZeroMQ cannot say whether a queue was delivered; it can say whether
+      // a logger accepts connections: ask with a second, immediate socket.
+      const probe = openSocket(this.#context, ZMQ.PUSH, {
+        [ZMQ.IMMEDIATE]: 1,
+        [ZMQ.LINGER]: 0,
+      });
+      zmq().zmq_connect(probe, cString(this.#endpoint));
+      const [events] = await poll([probe], ZMQ.POLLOUT, Math.max(0, timeoutMs));
+      reachable = (events & ZMQ.POLLOUT) !== 0;
+      zmq().zmq_close(probe);
+    }
+    const left = timeoutMs - (Date.now() - started);
+    const linger = !reachable
+      ? 0
+      : Number.isFinite(left)
+      ? Math.max(100, Math.round(left))
       : -1;
     zmq().zmq_setsockopt(
       this.#socket,
@@ -688,6 +710,7 @@ export class LogSender {
     );
     zmq().zmq_close(this.#socket);
     await terminate(this.#context); // returns when delivered, or linger ran out
+    return reachable;
   }
 }
 
@@ -866,7 +889,12 @@ async function sendLines(options: SenderOptions): Promise<number> {
     console.error(`${PROGRAM}: ${describe(err)}; ${sent} lines sent`);
     return 1;
   }
-  await sender.close(timeoutMs);
+  if (!await sender.close(timeoutMs)) {
+    console.error(
+      `${PROGRAM}: no logger at ${where} after ${options.timeout} s; up to ${sent} lines were not delivered`,
+    );
+    return 1;
+  }
   return 0;
 }
 

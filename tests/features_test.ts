@@ -653,3 +653,18 @@ Deno.test("--show --follow finishes the rotated file, then starts over on the ne
     "old 1\nold 2\nlate line in the old file\nnew 1\nnew 2\n",
   );
 });
+
+Deno.test("--stdin with --timeout and no logger says the lines were not delivered, exit 1", async () => {
+  const port = freePort();
+  const started = Date.now();
+  const out = await sendStdin(
+    ["-p", String(port), "--timeout", "1"],
+    "one\ntwo\nthree\n",
+  );
+  assert.equal(out.code, 1);
+  assert.equal(
+    out.stderr,
+    `log_cmd_basic: no logger at localhost:${port} after 1 s; up to 3 lines were not delivered\n`,
+  );
+  assert.ok(Date.now() - started >= 1000);
+});
