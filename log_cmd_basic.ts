@@ -30,6 +30,11 @@
  * await log.close(); // delivers what is queued
  * ```
  *
+ * Reading this file: constants; levels and the wire format (shared with
+ * logging_basic.ts); options and the small pure functions; LogSender, the
+ * long-lived sender; "The command" (one message, or --stdin); main(); then
+ * the libzmq binding (shared with logging_basic.ts).
+ *
  * @module
  */
 

@@ -35,6 +35,12 @@
  * Stop it with Ctrl-C (or SIGTERM): what it has received is written, the
  * file closed, and it exits 0. SIGUSR1 prints what it has logged and dropped.
  *
+ * Reading this file: constants; levels and the wire format (shared with
+ * log_cmd_basic.ts); options and the small pure functions; "Listening and
+ * logging" (serve: set-up, the receive/write loop, shutdown); "Talking to a
+ * running logger" (--set-level, --status); "Reading the log" (--show);
+ * main(); then the libzmq binding (shared with log_cmd_basic.ts).
+ *
  * @module
  */
 
