@@ -46,25 +46,12 @@ export interface Outcome {
 }
 
 /** Runs a command to its end and collects its output. */
-export async function run(
+export function run(
   command: string,
   args: string[],
   options: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<Outcome> {
-  const out = await new Deno.Command(command, {
-    args,
-    cwd: options.cwd,
-    env: options.env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    signal: out.signal,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
+  return new Background(command, args, options).finish();
 }
 
 /** Runs `./log_cmd_basic.ts ARGS` through its shebang. */
@@ -76,7 +63,6 @@ export function send(args: string[], cwd?: string): Promise<Outcome> {
 export class Background {
   readonly #child: Deno.ChildProcess;
   readonly #output: Promise<Deno.CommandOutput>;
-  #stdout = "";
 
   constructor(
     command: string,
@@ -113,7 +99,7 @@ export class Background {
     return {
       code: out.code,
       signal: out.signal,
-      stdout: this.#stdout + decoder.decode(out.stdout),
+      stdout: decoder.decode(out.stdout),
       stderr: decoder.decode(out.stderr),
     };
   }

@@ -94,21 +94,18 @@ Deno.test("logger given one file writes that file, and cannot write ./log.txt", 
   const port = freePort();
   const given = `${dir.path}/given.log`;
   // The README's recipe for logging somewhere else.
+  const granted = [
+    "run",
+    "-q",
+    "--no-prompt",
+    "-P=logging_basic",
+    `--allow-write=${given}`,
+    `--allow-read=${given}`,
+    LOGGER,
+  ];
   const logger = new Background(
     "deno",
-    [
-      "run",
-      "-q",
-      "--no-prompt",
-      "-P=logging_basic",
-      `--allow-write=${given}`,
-      `--allow-read=${given}`,
-      LOGGER,
-      "--file",
-      given,
-      "--port",
-      String(port),
-    ],
+    [...granted, "--file", given, "--port", String(port)],
     { cwd: dir.path },
   );
   await waitForPort(port);
@@ -121,17 +118,7 @@ Deno.test("logger given one file writes that file, and cannot write ./log.txt", 
 
   const denied = await run(
     "deno",
-    [
-      "run",
-      "-q",
-      "--no-prompt",
-      "-P=logging_basic",
-      `--allow-write=${given}`,
-      `--allow-read=${given}`,
-      LOGGER,
-      "--port",
-      String(port),
-    ],
+    [...granted, "--port", String(port)],
     { cwd: dir.path },
   );
   assert.equal(denied.code, 1);
