@@ -1408,6 +1408,16 @@ function zmq(): Libzmq {
         .symbols;
       return libzmq;
     } catch (err) {
+      if (err instanceof Deno.errors.NotCapable) {
+        // The same for every build: say it once, with what may fix it.
+        throw new Error(
+          `Cannot load libzmq: ${err.message}${
+            Deno.build.standalone
+              ? " (a compiled binary finds it under /tmp/deno-compile-<its name>: keep the name it was built with and leave TMPDIR unset)"
+              : ""
+          }`,
+        );
+      }
       problems.push(err instanceof Error ? err.message : String(err));
     }
   }
