@@ -1,0 +1,330 @@
+/**
+ * Builds standalone binaries of the logger and the sender with `deno compile`,
+ * one pair per target, under dist/<target>/. Each binary embeds only its
+ * target's zeromq addon (libzmq) and carries the permissions of its script's
+ * shebang; at the end the build prints each binary's size.
+ *
+ * Usage:
+ *
+ * ```sh
+ * deno task compile                  # for this machine
+ * deno task compile:pi               # aarch64-unknown-linux-gnu (64-bit Pi OS)
+ * deno task compile:x86_64           # x86_64-unknown-linux-gnu
+ * deno task compile --file /var/log/zmq/log.txt   # logger writes there
+ * DENORT_BIN=/path/to/denort deno task compile:pi # no download (see below)
+ * ```
+ *
+ * `deno compile` joins the program to `denort`, Deno's runtime for the target,
+ * which it downloads once from dl.deno.land into its cache. Where that server
+ * cannot be reached, point DENORT_BIN at a denort for the target (the same
+ * Deno version), taken from the release zip on a machine that can.
+ *
+ * What the permissions become inside a binary: the write and read scopes are
+ * the shebang's, relative to the directory the binary is started in. The FFI
+ * scope `./node_modules` (of the `-P` set in deno.json) becomes the place
+ * where a compiled binary sees its embedded node_modules:
+ * `/tmp/deno-compile-<binary name>/node_modules`. So a binary must keep its
+ * name (a symlink with another name is fine) and run without TMPDIR set.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const DIST = "dist";
+const SCRIPTS = ["logging_basic", "log_cmd_basic"];
+/** The targets this project builds for; a Pi needs a 64-bit OS. */
+export const TARGETS = [
+  "x86_64-unknown-linux-gnu",
+  "aarch64-unknown-linux-gnu",
+];
+/** Where a compiled binary's runtime puts its embedded files (Rust's temp_dir() without TMPDIR). */
+const COMPILED_TMP = "/tmp";
+/** Files of the zeromq package a binary needs besides its addon. */
+const ZEROMQ_KEEP = [
+  "package.json",
+  "LICENSE.txt",
+  "LICENSE_MPL-2.0.txt",
+  "build/manifest.json",
+];
+
+/** One build of the zeromq addon, as build/manifest.json describes it. */
+export interface AddonBuild {
+  os: string;
+  arch: string;
+  libc: string;
+  abi: number;
+  path: string;
+}
+
+/**
+ * The zeromq addon a binary for `target` embeds: the first one the scripts'
+ * loader tries on that platform (same os, arch and libc, highest ABI first).
+ *
+ * @example
+ * ```ts
+ * addonFor("aarch64-unknown-linux-gnu", builds).path;
+ * // "linux/arm64/node/glibc-127-Release/addon.node"
+ * ```
+ */
+export function addonFor(target: string, builds: AddonBuild[]): AddonBuild {
+  const [cpu, , os, env] = target.split("-");
+  const arch = cpu === "aarch64" ? "arm64" : "x64";
+  const libc = env === "musl" ? "musl" : "glibc";
+  const matching = builds
+    .filter((b) => b.os === os && b.arch === arch && b.libc === libc)
+    .sort((a, b) => b.abi - a.abi);
+  if (matching.length === 0) {
+    throw new Error(`npm:zeromq has no addon for ${target}`);
+  }
+  return matching[0];
+}
+
+/** The addon builds listed in zeromq's build/manifest.json text. */
+export function parseManifest(text: string): AddonBuild[] {
+  return Object.entries(JSON.parse(text) as Record<string, string>)
+    .map(([key, path]) => ({ ...JSON.parse(key), path }));
+}
+
+/**
+ * The `deno compile` permission flags for a script: its shebang's flags with
+ * the `-P` set of deno.json spelled out, and the FFI scope moved to where the
+ * binary named `name` sees its embedded node_modules. `logFile` replaces the
+ * logger's ./log.txt scopes.
+ *
+ * @example
+ * ```ts
+ * compilePermissions(
+ *   "#!/usr/bin/env -S deno run -q --no-prompt -P=log_cmd_basic",
+ *   { log_cmd_basic: { ffi: ["./node_modules"], sys: ["hostname"] } },
+ *   "log_cmd_basic",
+ * );
+ * // ["--allow-ffi=/tmp/deno-compile-log_cmd_basic/node_modules",
+ * //  "--allow-sys=hostname"]
+ * ```
+ */
+export function compilePermissions(
+  shebang: string,
+  sets: Record<string, Record<string, string[]>>,
+  name: string,
+  logFile?: string,
+): string[] {
+  const flags: string[] = [];
+  const words = shebang.split(/\s+/);
+  for (const word of words.slice(words.indexOf("run") + 1)) {
+    const set = word.match(/^-P=(.+)$/)?.[1];
+    if (set !== undefined) {
+      if (!sets[set]) throw new Error(`deno.json has no permission set ${set}`);
+      for (const [kind, values] of Object.entries(sets[set])) {
+        const scoped = values.map((value) =>
+          kind === "ffi" && value === "./node_modules"
+            ? `${COMPILED_TMP}/deno-compile-${name}/node_modules`
+            : value
+        );
+        flags.push(`--allow-${kind}=${scoped.join(",")}`);
+      }
+    } else if (word === "--no-prompt") {
+      flags.push(word); // a missing permission is an error, never a question
+    } else if (word.startsWith("--allow-")) {
+      flags.push(
+        logFile ? word.replace(/=\.\/log\.txt$/, `=${logFile}`) : word,
+      );
+    }
+  }
+  return flags;
+}
+
+/**
+ * Paths to `--exclude`, relative to the project: every file of node_modules
+ * that a binary for `target` does not need (other packages, zeromq's sources
+ * and every other platform's addon).
+ */
+export function excludesFor(target: string): string[] {
+  const zeromq = Deno.realPathSync(`${ROOT}node_modules/zeromq`);
+  const addon = addonFor(
+    target,
+    parseManifest(Deno.readTextFileSync(`${zeromq}/build/manifest.json`)),
+  );
+  const keep = [
+    ...ZEROMQ_KEEP,
+    `build/${addon.path}`.replace(/\/[^/]+$/, ""), // the addon's directory
+  ];
+  const excludes: string[] = [];
+  // Walk zeromq's tree: keep what is needed or leads to it, exclude the rest.
+  const walk = (dir: string) => {
+    for (const entry of Deno.readDirSync(`${zeromq}/${dir}`)) {
+      const path = dir ? `${dir}/${entry.name}` : entry.name;
+      if (keep.includes(path)) continue;
+      if (keep.some((k) => k.startsWith(`${path}/`))) walk(path);
+      else excludes.push(`${zeromq}/${path}`);
+    }
+  };
+  walk("");
+  // The other npm packages (zeromq's own build dependencies) are not used.
+  // Their files are excluded one by one: deno compile keeps a package's main
+  // file even when its directory is excluded.
+  const store = `${ROOT}node_modules/.deno`;
+  const files = (dir: string): string[] =>
+    [...Deno.readDirSync(dir)].flatMap((entry) =>
+      entry.isDirectory
+        ? files(`${dir}/${entry.name}`)
+        : [`${dir}/${entry.name}`]
+    );
+  for (const pkg of Deno.readDirSync(store)) {
+    if (!pkg.isDirectory || pkg.name.startsWith("zeromq@")) continue;
+    if (pkg.name === "node_modules") continue;
+    excludes.push(...files(`${store}/${pkg.name}/node_modules`));
+  }
+  return excludes.map((path) => path.replace(ROOT, ""));
+}
+
+/** A size in bytes for people: "2.1 MB". */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function printUsage() {
+  console.log(`Builds standalone binaries under dist/<target>/.
+
+Usage: deno task compile [options]
+
+Options:
+  --target TARGET   ${TARGETS.join(" or ")}, or "all"
+                    (default: this machine's, ${Deno.build.target})
+  --file PATH       the compiled logger writes PATH instead of ./log.txt
+                    (its write and read permissions name PATH)
+  --output DIR      put the binaries under DIR/<target>/ (default: dist)
+  -h, --help        show this help
+
+Set DENORT_BIN to a denort for the target where Deno cannot download one.`);
+}
+
+/** A built binary and what deno compile said it embeds ("2.04MB"). */
+interface Built {
+  path: string;
+  embedded: string;
+}
+
+/** Builds one binary, or throws with deno's reason. */
+async function compileOne(
+  script: string,
+  target: string,
+  logFile: string | undefined,
+  dist: string,
+): Promise<Built> {
+  const source = `${ROOT}${script}.ts`;
+  const shebang = Deno.readTextFileSync(source).split("\n")[0];
+  const sets = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`))
+    .permissions;
+  const output = `${dist}/${target}/${script}`;
+  const args = [
+    "compile",
+    "--frozen",
+    "--target",
+    target,
+    "--output",
+    output,
+    ...compilePermissions(shebang, sets, script, logFile),
+    ...excludesFor(target).flatMap((path) => ["--exclude", path]),
+    source,
+    // Script arguments given here are baked in, before the user's own.
+    ...(logFile && script === "logging_basic" ? ["--file", logFile] : []),
+  ];
+  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  if (!success) {
+    const text = new TextDecoder().decode(stderr);
+    if (/dl\.deno\.land/.test(text)) {
+      throw new Error(
+        `Deno cannot download its runtime (denort) for ${target} from dl.deno.land: set DENORT_BIN to a local denort ${Deno.version.deno} for ${target}`,
+      );
+    }
+    // deno says "error: <what it was doing>", then "Caused by:" and the why.
+    const lines = text.trim().split("\n").map((line) => line.trim());
+    const error = lines.find((line) => line.startsWith("error:")) ??
+      lines.at(-1) ?? "no output";
+    const causes = lines.slice(lines.indexOf("Caused by:") + 1)
+      .filter((line, i, all) =>
+        /^\d+: /.test(line) && !all.slice(0, i).includes("Stack backtrace:")
+      )
+      .map((line) => line.replace(/^\d+: /, ""));
+    throw new Error(
+      lines.includes("Caused by:") && causes.length > 0
+        ? causes.join(": ")
+        : error.replace(/^error: /, ""),
+    );
+  }
+  const said = new TextDecoder().decode(stdout) +
+    new TextDecoder().decode(stderr);
+  return { path: output, embedded: said.match(/^Files: (\S+)/m)?.[1] ?? "?" };
+}
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        target: { type: "string" },
+        file: { type: "string" },
+        output: { type: "string", default: DIST },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    console.error(`compile: ${(err as Error).message}`);
+    return 2;
+  }
+  if (values.help) {
+    printUsage();
+    return 0;
+  }
+  const target = values.target ?? Deno.build.target;
+  const targets = target === "all" ? TARGETS : [target];
+  if (!targets.every((t) => TARGETS.includes(t))) {
+    console.error(
+      `compile: '--target' must be ${
+        TARGETS.join(", ")
+      } or all: current value is ${target}`,
+    );
+    return 2;
+  }
+  if (values.file === "") {
+    console.error("compile: '--file' must name a file: current value is ''");
+    return 2;
+  }
+  const built: Built[] = [];
+  for (const t of targets) {
+    for (const script of SCRIPTS) {
+      try {
+        built.push(
+          await compileOne(script, t, values.file, values.output),
+        );
+      } catch (err) {
+        console.error(
+          `compile: cannot build ${script} for ${t}: ${(err as Error).message}`,
+        );
+        return 1;
+      }
+    }
+  }
+  for (const { path, embedded } of built) {
+    console.log(
+      `${path.padEnd(44)} ${
+        formatSize(Deno.statSync(path).size).padStart(8)
+      }  (embedded files ${embedded})`,
+    );
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
