@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -q --no-prompt -P=log_cmd_basic
+#!/usr/bin/env -S deno run -q --no-prompt -P=log_cmd_basic --allow-read=./keys
 /**
  * Basic utility to send logs to the logger: chapter 2 of the book, on Deno.
  *
@@ -86,6 +86,12 @@ export interface SenderOptions {
   stdin: boolean;
   /** The message: the arguments joined by single spaces. */
   message: string;
+  /** CurveZMQ: the logger's public key, or a file that holds it. */
+  curveServerKey?: string;
+  /** CurveZMQ: this sender's key pair file (default: a new pair each run). */
+  curveKey?: string;
+  /** Print a new key pair and exit. */
+  keygen: boolean;
 }
 
 /** A command-line mistake: shown to the user as one line, exit status 2. */
@@ -221,6 +227,8 @@ const VALUE_OPTIONS: Record<string, string> = {
   "--tag": "--tag",
   "-t": "--tag",
   "--hostname": "--hostname",
+  "--curve-server-key": "--curve-server-key",
+  "--curve-key": "--curve-key",
 };
 
 /**
@@ -332,6 +340,9 @@ export function parseSenderArgs(args: string[]): SenderOptions | undefined {
         hostname: { type: "string" },
         timestamps: { type: "boolean", short: "T", default: false },
         stdin: { type: "boolean", default: false },
+        "curve-server-key": { type: "string" },
+        "curve-key": { type: "string" },
+        keygen: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -343,6 +354,26 @@ export function parseSenderArgs(args: string[]): SenderOptions | undefined {
     );
   }
   if (values.help) return undefined;
+  if (values.keygen && (options.length > 1 || words.length > 0)) {
+    throw new UsageError(
+      "'--keygen' goes alone: it prints a new key pair and exits",
+    );
+  }
+  if (
+    values["curve-key"] !== undefined &&
+    values["curve-server-key"] === undefined
+  ) {
+    throw new UsageError(
+      "Cannot send as '--curve-key' needs '--curve-server-key' (the logger's public key): add it",
+    );
+  }
+  for (const flag of ["curve-key", "curve-server-key"] as const) {
+    if (values[flag] === "") {
+      throw new UsageError(
+        `Cannot send as '--${flag}' must name a key or a file: current value is ""`,
+      );
+    }
+  }
   const port = parsePort(values.port, "send");
   const host = values.host;
   // Letters, digits and . - _ for names; : and % for IPv6, optionally in [ ].
@@ -397,6 +428,9 @@ export function parseSenderArgs(args: string[]): SenderOptions | undefined {
     timestamps: values.timestamps,
     stdin: values.stdin,
     message,
+    curveServerKey: values["curve-server-key"],
+    curveKey: values["curve-key"],
+    keygen: values.keygen,
   };
 }
 
@@ -462,6 +496,14 @@ Options:
       --hostname NAME   the host name to give (default: this machine's)
       --stdin           send each line of standard input as a message;
                         empty lines are skipped
+
+CurveZMQ, for a logger started with --curve-key (key files in ${KEYS_DIR}/):
+      --curve-server-key KEY|FILE  the logger's public key, or its file:
+                        encrypts, and only that logger can read the messages
+      --curve-key FILE  this sender's key pair, for a logger with an allow-list
+                        (default: a new pair each run)
+      --keygen          print a new key pair file and exit:
+                        ./log_cmd_basic.ts --keygen > ${KEYS_DIR}/sender.key
   -h, --help            print this help and exit
 
 Options come first; the first word that is not an option starts the message.
@@ -509,6 +551,87 @@ export interface LogSenderOptions {
   plain?: boolean;
   /** Messages kept while the logger is unreachable (default 10,000). */
   bufferSize?: number;
+  /** CurveZMQ: the logger's public key and this sender's key pair. */
+  curve?: SenderCurve;
+}
+
+/** A sender's CurveZMQ keys: the logger's public key and its own pair. */
+export interface SenderCurve {
+  serverKey: string;
+  publicKey: string;
+  secretKey: string;
+}
+
+/**
+ * The CurveZMQ keys the command line names: the logger's public key (given,
+ * or read from its file) and this sender's pair (read, or made for this run).
+ */
+function senderCurve(options: SenderOptions): SenderCurve | undefined {
+  if (options.curveServerKey === undefined) return undefined;
+  const serverKey = isKey(options.curveServerKey)
+    ? options.curveServerKey
+    : readKeyFile(options.curveServerKey, "--curve-server-key", false)
+      .publicKey;
+  const own = options.curveKey === undefined
+    ? newKeyPair()
+    : readKeyFile(options.curveKey, "--curve-key", true);
+  return { serverKey, publicKey: own.publicKey, secretKey: own.secretKey! };
+}
+
+/** Socket options that make a PUSH socket a CurveZMQ client. */
+function curveClientOptions(curve?: SenderCurve): Record<number, string> {
+  if (curve === undefined) return {};
+  return {
+    [ZMQ.CURVE_SERVERKEY]: curve.serverKey,
+    [ZMQ.CURVE_PUBLICKEY]: curve.publicKey,
+    [ZMQ.CURVE_SECRETKEY]: curve.secretKey,
+  };
+}
+
+let monitors = 0;
+
+/**
+ * A socket that hears of `socket`'s failed CurveZMQ handshakes (libzmq's
+ * socket monitor): a refused key would otherwise look like a missing logger.
+ */
+function watchHandshakes(context: Handle, socket: Handle): Handle {
+  const endpoint = `inproc://${PROGRAM}-handshakes-${monitors++}`;
+  const events = ZMQ.EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+    ZMQ.EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ.EVENT_HANDSHAKE_FAILED_AUTH;
+  check(
+    zmq().zmq_socket_monitor(socket, cString(endpoint), events),
+    "Cannot watch the CurveZMQ handshake",
+  );
+  const monitor = openSocket(context, ZMQ.PAIR, { [ZMQ.LINGER]: 0 });
+  check(
+    zmq().zmq_connect(monitor, cString(endpoint)),
+    "Cannot watch the CurveZMQ handshake",
+  );
+  return monitor;
+}
+
+/** Why the handshake with the logger failed, if `monitor` heard that it did. */
+function handshakeProblem(
+  monitor: Handle,
+  where: string,
+  curve?: SenderCurve,
+): string | undefined {
+  let problem: string | undefined;
+  for (let frames; (frames = receiveFrames(monitor)) !== undefined;) {
+    // Event frame: the event (16 bits) and a value (32 bits), little-endian.
+    const event = new DataView(frames[0].buffer).getUint16(0, true);
+    if (event === ZMQ.EVENT_HANDSHAKE_FAILED_AUTH && curve) {
+      problem =
+        `the logger at ${where} refused this sender: its CurveZMQ public key ${curve.publicKey} is not on the logger's --curve-allow list`;
+    } else if (curve) {
+      problem ??=
+        `the CurveZMQ handshake with the logger at ${where} failed: is --curve-server-key the logger's public key, and does the logger run with --curve-key?`;
+    } else {
+      problem ??=
+        `the handshake with the logger at ${where} failed: if it runs with --curve-key, give its public key with --curve-server-key`;
+    }
+  }
+  return problem;
 }
 
 /**
@@ -536,6 +659,8 @@ export class LogSender {
   readonly #where: string;
   readonly #endpoint: string;
   readonly #options: LogSenderOptions & { tag: string; bufferSize: number };
+  readonly #monitor?: Handle;
+  #refused?: string;
   #dropped = 0;
   #unreported = 0;
   #closed = false;
@@ -556,11 +681,20 @@ export class LogSender {
     this.#socket = openSocket(this.#context, ZMQ.PUSH, {
       [ZMQ.SNDHWM]: this.#options.bufferSize,
       [ZMQ.IPV6]: host.includes(":") ? 1 : 0,
+      ...curveClientOptions(options.curve),
     });
+    if (options.curve) {
+      this.#monitor = watchHandshakes(this.#context, this.#socket);
+    }
     check(
       zmq().zmq_connect(this.#socket, cString(this.#endpoint)),
       `Cannot connect to ${this.#where}`,
     );
+  }
+
+  /** Why the logger would not take this sender, once it said so. */
+  get refused(): string | undefined {
+    return this.#refused;
   }
 
   /** Messages dropped so far because the buffer was full. */
@@ -582,9 +716,22 @@ export class LogSender {
     });
   }
 
+  /** Throws when the logger refused this sender's CurveZMQ handshake. */
+  #checkHandshake(): void {
+    if (this.#monitor !== undefined && this.#refused === undefined) {
+      this.#refused = handshakeProblem(
+        this.#monitor,
+        this.#where,
+        this.#options.curve!,
+      );
+    }
+    if (this.#refused !== undefined) throw new Error(this.#refused);
+  }
+
   /** Queues raw wire text; false when the buffer is full. */
   #queue(raw: string): boolean {
     if (this.#closed) throw new Error("This LogSender is closed");
+    this.#checkHandshake();
     if (this.#unreported > 0) {
       const notice = this.format(
         "warn",
@@ -689,12 +836,19 @@ export class LogSender {
     this.#closed = true;
     const started = Date.now();
     let reachable = true;
-    if (Number.isFinite(timeoutMs)) {
+    try {
+      this.#checkHandshake();
+    } catch {
+      reachable = false; // refused: what is queued can never be delivered
+      timeoutMs = 0;
+    }
+    if (Number.isFinite(timeoutMs) && reachable) {
       // ZeroMQ cannot say whether a queue was delivered; it can say whether
       // a logger accepts connections: ask with a second, immediate socket.
       const probe = openSocket(this.#context, ZMQ.PUSH, {
         [ZMQ.IMMEDIATE]: 1,
         [ZMQ.LINGER]: 0,
+        ...curveClientOptions(this.#options.curve),
       });
       zmq().zmq_connect(probe, cString(this.#endpoint));
       const [events] = await poll([probe], ZMQ.POLLOUT, Math.max(0, timeoutMs));
@@ -714,6 +868,7 @@ export class LogSender {
       4n,
     );
     zmq().zmq_close(this.#socket);
+    if (this.#monitor !== undefined) zmq().zmq_close(this.#monitor);
     await terminate(this.#context); // returns when delivered, or linger ran out
     return reachable;
   }
@@ -731,19 +886,25 @@ async function waitForLogger(
   socket: Handle,
   timeoutMs: number,
   onSlow: () => void,
+  handshakes?: { monitor: Handle; problem: () => string | undefined },
 ): Promise<boolean> {
   const start = Date.now();
   let told = false;
+  const sockets = handshakes ? [socket, handshakes.monitor] : [socket];
   while (true) {
     const waited = Date.now() - start;
     if (waited >= timeoutMs) return false;
     const next = told ? timeoutMs : Math.min(timeoutMs, WAIT_NOTICE_MS);
-    const [events] = await poll(
-      [socket],
-      ZMQ.POLLOUT,
+    const [events, heard] = await poll(
+      sockets,
+      [ZMQ.POLLOUT, ZMQ.POLLIN],
       Math.min(next - waited, 2 ** 31 - 1),
     );
     if (events & ZMQ.POLLOUT) return true;
+    if (heard && handshakes) {
+      const problem = handshakes.problem();
+      if (problem !== undefined) throw new Error(problem);
+    }
     if (!told && Date.now() - start >= WAIT_NOTICE_MS) {
       onSlow();
       told = true;
@@ -764,7 +925,10 @@ export function wireText(options: SenderOptions, text: string): string {
 }
 
 /** Sends the one message of the command line; resolves to the exit status. */
-async function sendOnce(options: SenderOptions): Promise<number> {
+async function sendOnce(
+  options: SenderOptions,
+  curve?: SenderCurve,
+): Promise<number> {
   const where = `${options.host}:${options.port}`;
   const timeoutMs = options.timeout === undefined
     ? Infinity
@@ -776,10 +940,14 @@ async function sendOnce(options: SenderOptions): Promise<number> {
     [ZMQ.IMMEDIATE]: 1,
     [ZMQ.LINGER]: 0,
     [ZMQ.IPV6]: options.host.includes(":") ? 1 : 0,
+    ...curveClientOptions(curve),
   });
+  // A failed handshake (a refused or missing key) is not a missing logger.
+  const monitor = watchHandshakes(context, socket);
   const finish = async (linger: number) => {
     zmq().zmq_setsockopt(socket, ZMQ.LINGER, new Int32Array([linger]), 4n);
     zmq().zmq_close(socket);
+    zmq().zmq_close(monitor);
     await terminate(context);
   };
   try {
@@ -790,14 +958,19 @@ async function sendOnce(options: SenderOptions): Promise<number> {
       ),
       `Cannot connect to ${where}`,
     );
-    const connected = await waitForLogger(socket, timeoutMs, () => {
-      const limit = options.timeout === undefined
-        ? "Ctrl-C to give up"
-        : `giving up after ${options.timeout} s`;
-      console.error(
-        `${PROGRAM}: waiting for the logger at ${where} (${limit})`,
-      );
-    });
+    const connected = await waitForLogger(
+      socket,
+      timeoutMs,
+      () => {
+        const limit = options.timeout === undefined
+          ? "Ctrl-C to give up"
+          : `giving up after ${options.timeout} s`;
+        console.error(
+          `${PROGRAM}: waiting for the logger at ${where} (${limit})`,
+        );
+      },
+      { monitor, problem: () => handshakeProblem(monitor, where, curve) },
+    );
     if (!connected) {
       await finish(0);
       console.error(
@@ -828,7 +1001,10 @@ async function sendOnce(options: SenderOptions): Promise<number> {
  * reads no more than it can send: while the buffer is full it stops reading,
  * so memory stays bounded on endless input. Resolves to the exit status.
  */
-async function sendLines(options: SenderOptions): Promise<number> {
+async function sendLines(
+  options: SenderOptions,
+  curve?: SenderCurve,
+): Promise<number> {
   const where = `${options.host}:${options.port}`;
   const timeoutMs = options.timeout === undefined
     ? Infinity
@@ -842,6 +1018,7 @@ async function sendLines(options: SenderOptions): Promise<number> {
       hostname: options.hostname,
       timestamps: options.timestamps,
       plain: !options.header,
+      curve,
     });
   } catch (err) {
     console.error(`${PROGRAM}: ${describe(err)}`);
@@ -896,7 +1073,9 @@ async function sendLines(options: SenderOptions): Promise<number> {
   }
   if (!await sender.close(timeoutMs)) {
     console.error(
-      `${PROGRAM}: no logger at ${where} after ${options.timeout} s; up to ${sent} lines were not delivered`,
+      `${PROGRAM}: ${
+        sender.refused ?? `no logger at ${where} after ${options.timeout} s`
+      }; up to ${sent} lines were not delivered`,
     );
     return 1;
   }
@@ -920,8 +1099,158 @@ export async function main(args: string[]): Promise<number> {
     printUsage();
     return 0;
   }
-  return options.stdin ? await sendLines(options) : await sendOnce(options);
+  let curve;
+  try {
+    if (options.keygen) {
+      printNewKeys(PROGRAM);
+      return 0;
+    }
+    curve = senderCurve(options);
+  } catch (err) {
+    console.error(`${PROGRAM}: ${describe(err)}`);
+    return 1;
+  }
+  return options.stdin
+    ? await sendLines(options, curve)
+    : await sendOnce(options, curve);
 }
+
+// ---- CurveZMQ keys (this section is the same in both scripts) ----
+//
+// Key files use czmq's zcert format, so keys made by its tools work too. A
+// secret file holds both keys; the public key alone goes to the other side.
+
+/** Where the scripts may read key files: their shebangs' --allow-read. */
+export const KEYS_DIR = "./keys";
+
+/** A CurveZMQ key pair (or a public key alone), as 40 characters of Z85. */
+export interface CurveKeys {
+  publicKey: string;
+  secretKey?: string;
+}
+
+const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
+
+/** Whether `text` is a CurveZMQ key in Z85 (40 characters). */
+export function isKey(text: string): boolean {
+  return Z85_KEY.test(text);
+}
+
+/** A new key pair from libzmq (random, from the system's generator). */
+function newKeyPair(): Required<CurveKeys> {
+  const publicKey = new Uint8Array(41);
+  const secretKey = new Uint8Array(41);
+  check(
+    zmq().zmq_curve_keypair(publicKey, secretKey),
+    "Cannot make a CurveZMQ key pair",
+  );
+  const text = (z85: Uint8Array) =>
+    new TextDecoder().decode(z85.subarray(0, 40));
+  return { publicKey: text(publicKey), secretKey: text(secretKey) };
+}
+
+/** The public key that belongs to `secretKey`, from libzmq. */
+function publicKeyOf(secretKey: string): string {
+  const publicKey = new Uint8Array(41);
+  check(
+    zmq().zmq_curve_public(publicKey, cString(secretKey)),
+    "Cannot check a CurveZMQ key",
+  );
+  return new TextDecoder().decode(publicKey.subarray(0, 40));
+}
+
+/**
+ * The text of a secret key file, in czmq's zcert format.
+ *
+ * @example
+ * ```ts
+ * formatKeyFile({ publicKey: "...", secretKey: "..." }, "2026-11-24T10:00:00Z");
+ * // "#   ****  Generated on 2026-11-24T10:00:00Z by zmqlog --keygen  ****\n..."
+ * ```
+ */
+export function formatKeyFile(keys: Required<CurveKeys>, made: string): string {
+  return [
+    `#   ****  Generated on ${made} by zmqlog --keygen  ****`,
+    "#   ZeroMQ CURVE **Secret** Certificate",
+    "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.",
+    "",
+    "metadata",
+    "curve",
+    `    public-key = "${keys.publicKey}"`,
+    `    secret-key = "${keys.secretKey}"`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * The keys in a key file's text (zcert format: `public-key = "..."` and, in
+ * a secret file, `secret-key = "..."`), or a bare public key on a line.
+ *
+ * @example
+ * ```ts
+ * parseKeyFile('curve\n    public-key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"\n');
+ * // { publicKey: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7" }
+ * ```
+ */
+export function parseKeyFile(text: string): CurveKeys | undefined {
+  const field = (name: string) =>
+    text.match(new RegExp(`^\\s*${name}\\s*=\\s*"([^"]*)"\\s*$`, "m"))?.[1];
+  const publicKey = field("public-key") ??
+    text.split("\n").map((line) => line.trim()).find(isKey);
+  const secretKey = field("secret-key");
+  if (publicKey === undefined || !isKey(publicKey)) return undefined;
+  if (secretKey !== undefined && !isKey(secretKey)) return undefined;
+  return secretKey === undefined ? { publicKey } : { publicKey, secretKey };
+}
+
+/**
+ * Reads the key file given to `flag`; with `secret`, it must hold a matching
+ * key pair. Explains in one line what is wrong with it.
+ */
+function readKeyFile(path: string, flag: string, secret: boolean): CurveKeys {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (err) {
+    const why = err instanceof Deno.errors.NotCapable
+      ? `Deno may read key files only in ${KEYS_DIR}/ (the shebang's --allow-read), so keep them there`
+      : err instanceof Deno.errors.NotFound
+      ? "there is no such file"
+      : describe(err);
+    throw new Error(`Cannot read '${flag}' ${path}: ${why}`);
+  }
+  const keys = parseKeyFile(text);
+  if (keys === undefined) {
+    throw new Error(
+      `Cannot use '${flag}' as it holds no CurveZMQ public-key: current value is ${path}`,
+    );
+  }
+  if (secret && keys.secretKey === undefined) {
+    throw new Error(
+      `Cannot use '${flag}' as it holds no secret-key (a public key file?): current value is ${path}`,
+    );
+  }
+  if (
+    keys.secretKey !== undefined &&
+    publicKeyOf(keys.secretKey) !== keys.publicKey
+  ) {
+    throw new Error(
+      `Cannot use '${flag}' as its public-key does not belong to its secret-key: current value is ${path}`,
+    );
+  }
+  return keys;
+}
+
+/** Prints a new key pair file on stdout and its public key on stderr. */
+function printNewKeys(program: string): void {
+  const keys = newKeyPair();
+  console.log(formatKeyFile(keys, new Date().toISOString()).trimEnd());
+  console.error(
+    `${program}: new CurveZMQ key pair; keep it secret. Its public key, for the other side: ${keys.publicKey}`,
+  );
+}
+
+// ---- end of CurveZMQ keys ----
 
 // ---- libzmq through Deno FFI (this section is the same in both scripts) ----
 //
@@ -958,10 +1287,22 @@ const ZMQ_SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
+  zmq_getsockopt: {
+    parameters: ["usize", "i32", "buffer", "buffer"],
+    result: "i32",
+  },
+  zmq_socket_monitor: { parameters: ["usize", "buffer", "i32"], result: "i32" },
+  zmq_curve_keypair: { parameters: ["buffer", "buffer"], result: "i32" },
+  zmq_curve_public: { parameters: ["buffer", "buffer"], result: "i32" },
+  zmq_z85_encode: {
+    parameters: ["buffer", "buffer", "usize"],
+    result: "usize",
+  },
 } as const;
 
 /** The libzmq constants we use (zmq.h; errno values are Linux's). */
 const ZMQ = {
+  PAIR: 0,
   REQ: 3,
   REP: 4,
   PULL: 7,
@@ -972,12 +1313,22 @@ const ZMQ = {
   RCVHWM: 24,
   IMMEDIATE: 39,
   IPV6: 42,
+  CURVE_SERVER: 47,
+  CURVE_PUBLICKEY: 48,
+  CURVE_SECRETKEY: 49,
+  CURVE_SERVERKEY: 50,
+  ZAP_DOMAIN: 55,
+  RCVMORE: 13,
   DONTWAIT: 1,
+  SNDMORE: 2,
   POLLIN: 1,
   POLLOUT: 2,
   EINTR: 4,
   EAGAIN: 11,
   EADDRINUSE: 98,
+  EVENT_HANDSHAKE_FAILED_NO_DETAIL: 0x0800,
+  EVENT_HANDSHAKE_FAILED_PROTOCOL: 0x2000,
+  EVENT_HANDSHAKE_FAILED_AUTH: 0x4000,
 } as const;
 
 type Libzmq = Deno.DynamicLibrary<typeof ZMQ_SYMBOLS>["symbols"];
@@ -1064,17 +1415,22 @@ function cString(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`${text}\0`);
 }
 
-/** Creates a socket of `type` with integer options set, e.g. `{[ZMQ.LINGER]: 0}`. */
+/**
+ * Creates a socket of `type` with options set, e.g. `{[ZMQ.LINGER]: 0}`;
+ * a string value (a key, a domain) is passed as its bytes.
+ */
 function openSocket(
   context: Handle,
   type: number,
-  options: Record<number, number>,
+  options: Record<number, number | string>,
 ): Handle {
   const socket = zmq().zmq_socket(context, type);
   if (socket === 0n) check(-1, "Cannot create a ZeroMQ socket");
   for (const [option, value] of Object.entries(options)) {
     // ZMQ_MAXMSGSIZE is a 64-bit integer, the others we use are ints.
-    const bytes = Number(option) === ZMQ.MAXMSGSIZE
+    const bytes = typeof value === "string"
+      ? new TextEncoder().encode(value)
+      : Number(option) === ZMQ.MAXMSGSIZE
       ? new BigInt64Array([BigInt(value)])
       : new Int32Array([value]);
     check(
@@ -1092,19 +1448,24 @@ function openSocket(
 
 /**
  * Waits up to `timeoutMs` (-1: no limit) until one of `sockets` has one of
- * `events` (ZMQ.POLLIN, ZMQ.POLLOUT); returns the events each has. A signal
- * that interrupts the wait counts as the time running out.
+ * `events` (ZMQ.POLLIN, ZMQ.POLLOUT; one for all, or one per socket);
+ * returns the events each has. A signal that interrupts the wait counts as
+ * the time running out.
  */
 async function poll(
   sockets: Handle[],
-  events: number,
+  events: number | number[],
   timeoutMs: number,
 ): Promise<number[]> {
   // zmq_pollitem_t on 64-bit: void *socket; int fd; short events, revents.
   const items = new DataView(new ArrayBuffer(16 * sockets.length));
   sockets.forEach((socket, i) => {
     items.setBigUint64(16 * i, socket, true);
-    items.setInt16(16 * i + 12, events, true);
+    items.setInt16(
+      16 * i + 12,
+      Array.isArray(events) ? events[i] : events,
+      true,
+    );
   });
   const rc = await zmq().zmq_poll(
     new Uint8Array(items.buffer),
@@ -1115,6 +1476,34 @@ async function poll(
   // only error it can meet with our sockets is EINTR: no events, then.
   if (rc === -1) return sockets.map(() => 0);
   return sockets.map((_, i) => items.getInt16(16 * i + 14, true));
+}
+
+/**
+ * Takes one waiting multi-frame message off `socket` without waiting: its
+ * frames, each cut at `maxBytes`; undefined when nothing is waiting.
+ */
+function receiveFrames(
+  socket: Handle,
+  maxBytes = 256,
+): Uint8Array<ArrayBuffer>[] | undefined {
+  const frames: Uint8Array<ArrayBuffer>[] = [];
+  const more = new Int32Array(1);
+  const size = new BigUint64Array([4n]);
+  do {
+    const frame = new Uint8Array(maxBytes);
+    const length = uninterrupted(() =>
+      zmq().zmq_recv(socket, frame, BigInt(maxBytes), ZMQ.DONTWAIT)
+    );
+    if (length === -1) return frames.length > 0 ? frames : undefined;
+    frames.push(frame.slice(0, Math.min(length, maxBytes)));
+    zmq().zmq_getsockopt(
+      socket,
+      ZMQ.RCVMORE,
+      new Uint8Array(more.buffer),
+      new Uint8Array(size.buffer),
+    );
+  } while (more[0] !== 0);
+  return frames;
 }
 
 /**

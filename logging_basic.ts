@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -q --no-prompt -P=logging_basic --allow-write=./log.txt --allow-read=./log.txt
+#!/usr/bin/env -S deno run -q --no-prompt -P=logging_basic --allow-write=./log.txt --allow-read=./log.txt,./keys
 /**
  * A very basic logger: chapter 2 of the book, on Deno.
  *
@@ -84,6 +84,13 @@ const FOLLOW_LINES = 10;
 const MAX_BATCH = 4096;
 
 const PROGRAM = "logging_basic";
+
+/** Where libzmq looks for the ZAP handler (ZeroMQ RFC 27), and our domain. */
+const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
+const ZAP_DOMAIN = "zmqlog";
+
+/** A refused sender key is logged at most this often (it retries). */
+const REFUSAL_LOG_MS = 60_000;
 
 // ---- Levels and the wire format (this section is the same in both scripts) ----
 //
@@ -220,7 +227,7 @@ export interface Filters {
 /** What the logger was asked to do on its command line. */
 export interface LoggerOptions {
   /** Listen and log (the default), show the log, or talk to a running logger. */
-  mode: "serve" | "show" | "control";
+  mode: "serve" | "show" | "control" | "keygen";
   /** TCP port to bind. */
   port: number;
   /** Interface address to bind, `*` for all. */
@@ -243,6 +250,10 @@ export interface LoggerOptions {
   lines?: number;
   /** With `--set-level` or `--status`: what to ask the running logger. */
   request?: string;
+  /** CurveZMQ: the logger's key pair file; senders must know its public key. */
+  curveKey?: string;
+  /** CurveZMQ: the file of sender public keys let in; others are refused. */
+  curveAllow?: string;
 }
 
 /** A command-line mistake: shown to the user as one line, exit status 2. */
@@ -414,6 +425,9 @@ export function parseLoggerArgs(
         lines: { type: "string", short: "n" },
         "set-level": { type: "string" },
         status: { type: "boolean", default: false },
+        keygen: { type: "boolean", default: false },
+        "curve-key": { type: "string" },
+        "curve-allow": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -426,11 +440,18 @@ export function parseLoggerArgs(
     values.show && "--show",
     values["set-level"] !== undefined && "--set-level",
     values.status && "--status",
+    values.keygen && "--keygen",
   ].filter(Boolean);
   if (modes.length > 1) {
     throw new UsageError(`Cannot do ${modes.join(" and ")} at once: pick one`);
   }
-  const mode = values.show ? "show" : modes.length ? "control" : "serve";
+  const mode = values.show
+    ? "show"
+    : values.keygen
+    ? "keygen"
+    : modes.length
+    ? "control"
+    : "serve";
   for (const flag of ["since", "until", "follow", "lines"] as const) {
     if (
       mode !== "show" && values[flag] !== undefined && values[flag] !== false
@@ -490,6 +511,22 @@ export function parseLoggerArgs(
     follow: values.follow,
     lines: lines ?? (values.follow ? FOLLOW_LINES : undefined),
   };
+  if (
+    values["curve-allow"] !== undefined && values["curve-key"] === undefined
+  ) {
+    throw new UsageError(
+      "Cannot check senders' keys as '--curve-allow' needs '--curve-key' (the logger's key pair): add --curve-key",
+    );
+  }
+  for (const flag of ["curve-key", "curve-allow"] as const) {
+    if (values[flag] === "") {
+      throw new UsageError(
+        `Cannot use CurveZMQ as '--${flag}' must name a file: current value is ""`,
+      );
+    }
+  }
+  options.curveKey = values["curve-key"];
+  options.curveAllow = values["curve-allow"];
   if (values.since !== undefined) {
     options.since = parseTime(values.since, "--since", now);
   }
@@ -688,6 +725,36 @@ export function parseLogLine(line: string): LogLine {
   };
 }
 
+/**
+ * The sender public keys of an allow-list file: one Z85 key per line, with
+ * an optional name after it (used in the log); `#` starts a comment line.
+ *
+ * @example
+ * ```ts
+ * parseAllowList("# kitchen\nrq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7 pi-kitchen\n");
+ * // Map { "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7" => "pi-kitchen" }
+ * ```
+ */
+export function parseAllowList(text: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.trim();
+    const [key, ...name] = line.split(/\s+/);
+    if (isKey(key)) {
+      keys.set(key, name.join(" ") || key);
+    } else if (line !== "" && !line.startsWith("#")) {
+      throw new Error(
+        `Cannot use '--curve-allow' as its line ${
+          i + 1
+        } is not a public key (40 characters of Z85): current value is ${
+          JSON.stringify(line)
+        }`,
+      );
+    }
+  });
+  return keys;
+}
+
 function printUsage(): void {
   console.log(`A very basic logger: appends every ZeroMQ message it receives,
 as one line, to a log file.
@@ -720,6 +787,13 @@ Reading the log (--show):
       --until TIME         up to TIME
   -n, --lines N            only the last N matching lines
   -F, --follow             keep printing new lines as they arrive (tail -f)
+
+CurveZMQ, encryption and sender keys (key files are read from ${KEYS_DIR}/):
+      --keygen             print a new key pair file and exit:
+                           ./logging_basic.ts --keygen > ${KEYS_DIR}/logger.key
+      --curve-key FILE     encrypt: senders must know this key pair's public key
+      --curve-allow FILE   let in only senders whose public key is in FILE (one
+                           per line, a name may follow); refusals are logged
 
   -h, --help               print this help and exit
 
@@ -758,14 +832,30 @@ function fileProblem(
   return describe(err);
 }
 
-/** Binds the PULL socket, or explains in one line why it cannot. */
-function bindSocket(context: Handle, options: LoggerOptions): Handle {
+/**
+ * Binds the PULL socket, or explains in one line why it cannot. With `keys`
+ * it is a CurveZMQ server: only senders that know its public key get in, and
+ * with `checkSenders` libzmq asks our ZAP handler about each one.
+ */
+function bindSocket(
+  context: Handle,
+  options: LoggerOptions,
+  keys?: CurveKeys,
+  checkSenders = false,
+): Handle {
   const endpoint = bindEndpoint(options.bind, options.port);
   // linger 0: nothing is ever queued for sending on a PULL socket, so exit at once.
+  const curve: Record<number, number | string> = {};
+  if (keys?.secretKey !== undefined) {
+    curve[ZMQ.CURVE_SERVER] = 1;
+    curve[ZMQ.CURVE_SECRETKEY] = keys.secretKey;
+    if (checkSenders) curve[ZMQ.ZAP_DOMAIN] = ZAP_DOMAIN;
+  }
   const socket = openSocket(context, ZMQ.PULL, {
     [ZMQ.LINGER]: 0,
     [ZMQ.IPV6]: options.bind.includes(":") ? 1 : 0,
     [ZMQ.MAXMSGSIZE]: options.maxMessageSize,
+    ...curve,
   });
   try {
     check(zmq().zmq_bind(socket, cString(endpoint)), "bind");
@@ -777,6 +867,86 @@ function bindSocket(context: Handle, options: LoggerOptions): Handle {
     throw new Error(`Cannot listen on ${endpoint}: ${why}`);
   }
   return socket;
+}
+
+/** Reads the allow-list file, or explains in one line what is wrong with it. */
+function readAllowList(path: string): Map<string, string> {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (err) {
+    const why = err instanceof Deno.errors.NotCapable
+      ? `Deno may read key files only in ${KEYS_DIR}/ (the shebang's --allow-read), so keep it there`
+      : err instanceof Deno.errors.NotFound
+      ? "there is no such file"
+      : describe(err);
+    throw new Error(`Cannot read '--curve-allow' ${path}: ${why}`);
+  }
+  const keys = parseAllowList(text);
+  if (keys.size === 0) {
+    throw new Error(
+      `Cannot use '--curve-allow' as it lists no public key: current value is ${path}`,
+    );
+  }
+  return keys;
+}
+
+/**
+ * Binds the ZAP handler, where libzmq asks whether a CurveZMQ sender may come
+ * in (ZeroMQ RFC 27). It must be bound before the PULL socket takes senders.
+ */
+function bindZapHandler(context: Handle): Handle {
+  const socket = openSocket(context, ZMQ.REP, { [ZMQ.LINGER]: 0 });
+  check(zmq().zmq_bind(socket, cString(ZAP_ENDPOINT)), "Cannot check keys");
+  return socket;
+}
+
+/** A 32-byte key as libzmq hands it to a ZAP handler, in Z85. */
+function encodeKey(raw: Uint8Array<ArrayBuffer>): string {
+  const z85 = new Uint8Array(41);
+  zmq().zmq_z85_encode(z85, raw, 32n);
+  return new TextDecoder().decode(z85.subarray(0, 40));
+}
+
+/** Sends `frames` as one multi-frame message, without waiting. */
+function sendFrames(socket: Handle, frames: Uint8Array<ArrayBuffer>[]): void {
+  frames.forEach((frame, i) => {
+    const flags = ZMQ.DONTWAIT | (i < frames.length - 1 ? ZMQ.SNDMORE : 0);
+    uninterrupted(() =>
+      zmq().zmq_send(socket, frame, BigInt(frame.length), flags)
+    );
+  });
+}
+
+/**
+ * Answers libzmq's waiting questions about senders: a key on the allow-list
+ * gets in, any other is refused and `refused` is told (key, address).
+ */
+function answerZap(
+  zap: Handle,
+  allowed: Map<string, string>,
+  refused: (key: string, address: string) => void,
+): void {
+  while (true) {
+    // version, request id, domain, address, routing id, mechanism, key.
+    const request = receiveFrames(zap);
+    if (request === undefined) return;
+    const [version, id, , address, , mechanism, credential] = request;
+    let key = "";
+    if (
+      decoder.decode(mechanism) === "CURVE" && credential?.length === 32
+    ) key = encodeKey(credential);
+    const name = allowed.get(key);
+    if (name === undefined) refused(key, decoder.decode(address));
+    sendFrames(zap, [
+      version ?? encoder.encode("1.0"),
+      id ?? new Uint8Array(0),
+      encoder.encode(name === undefined ? "400" : "200"),
+      encoder.encode(name === undefined ? "not on the allow-list" : "OK"),
+      encoder.encode(name ?? ""),
+      new Uint8Array(0),
+    ]);
+  }
 }
 
 /**
@@ -983,11 +1153,20 @@ async function serve(options: LoggerOptions): Promise<number> {
   let file: Deno.FsFile;
   let context: Handle;
   let socket: Handle;
+  let zap: Handle | undefined;
+  let allowed = new Map<string, string>();
   try {
+    const keys = options.curveKey === undefined
+      ? undefined
+      : readKeyFile(options.curveKey, "--curve-key", true);
+    if (options.curveAllow !== undefined) {
+      allowed = readAllowList(options.curveAllow);
+    }
     file = openLogFile(options.file);
     try {
       context = zmq().zmq_ctx_new();
-      socket = bindSocket(context, options);
+      if (options.curveAllow !== undefined) zap = bindZapHandler(context);
+      socket = bindSocket(context, options, keys, zap !== undefined);
     } catch (err) {
       file.close();
       throw err;
@@ -1005,9 +1184,9 @@ async function serve(options: LoggerOptions): Promise<number> {
   const lines = new LineBuffer();
   let transform = transformFor(options, () => state.level);
   // The logger's own notes (a level change) go into the log like a message.
-  const note = (text: string) => {
+  const note = (text: string, level: Level = "info") => {
     const message: LogMessage = {
-      level: "info",
+      level,
       sent: new Date().toISOString(),
       host: hostName(),
       tag: PROGRAM,
@@ -1090,7 +1269,28 @@ async function serve(options: LoggerOptions): Promise<number> {
     lines.length = 0;
   };
 
-  const sockets = control === undefined ? [socket] : [socket, control];
+  // A refused key is logged the first time, then at most every REFUSAL_LOG_MS
+  // with how often it came back meanwhile (refused senders keep retrying).
+  const refusals = new Map<string, { logged: number; since: number }>();
+  const refused = (key: string, address: string) => {
+    const seen = refusals.get(key);
+    if (seen !== undefined && Date.now() - seen.logged < REFUSAL_LOG_MS) {
+      seen.since++;
+      return;
+    }
+    const again = seen?.since
+      ? ` (and ${seen.since} more time${seen.since === 1 ? "" : "s"} since)`
+      : "";
+    note(
+      `refused a sender at ${address}: its CurveZMQ key ${
+        key || "(none)"
+      } is not in ${options.curveAllow}${again}`,
+      "warn",
+    );
+    refusals.set(key, { logged: Date.now(), since: 0 });
+  };
+
+  const sockets = [socket, control, zap].filter((s) => s !== undefined);
   let exitStatus = 0;
   try {
     while (true) {
@@ -1103,6 +1303,7 @@ async function serve(options: LoggerOptions): Promise<number> {
       );
       // Between batches, so a busy logger still answers --set-level at once.
       if (control !== undefined) answerControl(control, state, note, status);
+      if (zap !== undefined) answerZap(zap, allowed, refused);
       // The book's write() and flush(): lines reach the file before we wait again.
       if (lines.length > 0) await writeLines();
       if (reopen) reopenFile();
@@ -1119,6 +1320,7 @@ async function serve(options: LoggerOptions): Promise<number> {
     Deno.removeSignalListener("SIGHUP", hangUp);
     Deno.removeSignalListener("SIGUSR1", report);
     zmq().zmq_close(socket);
+    if (zap !== undefined) zmq().zmq_close(zap);
     if (control !== undefined) {
       zmq().zmq_close(control);
       zmq().unlink(cString(`${options.file}${CONTROL_SUFFIX}`));
@@ -1310,8 +1512,154 @@ export async function main(args: string[]): Promise<number> {
   }
   if (options.mode === "show") return await showLog(options);
   if (options.mode === "control") return await askLogger(options);
+  if (options.mode === "keygen") {
+    try {
+      printNewKeys(PROGRAM);
+      return 0;
+    } catch (err) {
+      console.error(`${PROGRAM}: ${describe(err)}`);
+      return 1;
+    }
+  }
   return await serve(options);
 }
+
+// ---- CurveZMQ keys (this section is the same in both scripts) ----
+//
+// Key files use czmq's zcert format, so keys made by its tools work too. A
+// secret file holds both keys; the public key alone goes to the other side.
+
+/** Where the scripts may read key files: their shebangs' --allow-read. */
+export const KEYS_DIR = "./keys";
+
+/** A CurveZMQ key pair (or a public key alone), as 40 characters of Z85. */
+export interface CurveKeys {
+  publicKey: string;
+  secretKey?: string;
+}
+
+const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
+
+/** Whether `text` is a CurveZMQ key in Z85 (40 characters). */
+export function isKey(text: string): boolean {
+  return Z85_KEY.test(text);
+}
+
+/** A new key pair from libzmq (random, from the system's generator). */
+function newKeyPair(): Required<CurveKeys> {
+  const publicKey = new Uint8Array(41);
+  const secretKey = new Uint8Array(41);
+  check(
+    zmq().zmq_curve_keypair(publicKey, secretKey),
+    "Cannot make a CurveZMQ key pair",
+  );
+  const text = (z85: Uint8Array) =>
+    new TextDecoder().decode(z85.subarray(0, 40));
+  return { publicKey: text(publicKey), secretKey: text(secretKey) };
+}
+
+/** The public key that belongs to `secretKey`, from libzmq. */
+function publicKeyOf(secretKey: string): string {
+  const publicKey = new Uint8Array(41);
+  check(
+    zmq().zmq_curve_public(publicKey, cString(secretKey)),
+    "Cannot check a CurveZMQ key",
+  );
+  return new TextDecoder().decode(publicKey.subarray(0, 40));
+}
+
+/**
+ * The text of a secret key file, in czmq's zcert format.
+ *
+ * @example
+ * ```ts
+ * formatKeyFile({ publicKey: "...", secretKey: "..." }, "2026-11-24T10:00:00Z");
+ * // "#   ****  Generated on 2026-11-24T10:00:00Z by zmqlog --keygen  ****\n..."
+ * ```
+ */
+export function formatKeyFile(keys: Required<CurveKeys>, made: string): string {
+  return [
+    `#   ****  Generated on ${made} by zmqlog --keygen  ****`,
+    "#   ZeroMQ CURVE **Secret** Certificate",
+    "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.",
+    "",
+    "metadata",
+    "curve",
+    `    public-key = "${keys.publicKey}"`,
+    `    secret-key = "${keys.secretKey}"`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * The keys in a key file's text (zcert format: `public-key = "..."` and, in
+ * a secret file, `secret-key = "..."`), or a bare public key on a line.
+ *
+ * @example
+ * ```ts
+ * parseKeyFile('curve\n    public-key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"\n');
+ * // { publicKey: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7" }
+ * ```
+ */
+export function parseKeyFile(text: string): CurveKeys | undefined {
+  const field = (name: string) =>
+    text.match(new RegExp(`^\\s*${name}\\s*=\\s*"([^"]*)"\\s*$`, "m"))?.[1];
+  const publicKey = field("public-key") ??
+    text.split("\n").map((line) => line.trim()).find(isKey);
+  const secretKey = field("secret-key");
+  if (publicKey === undefined || !isKey(publicKey)) return undefined;
+  if (secretKey !== undefined && !isKey(secretKey)) return undefined;
+  return secretKey === undefined ? { publicKey } : { publicKey, secretKey };
+}
+
+/**
+ * Reads the key file given to `flag`; with `secret`, it must hold a matching
+ * key pair. Explains in one line what is wrong with it.
+ */
+function readKeyFile(path: string, flag: string, secret: boolean): CurveKeys {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (err) {
+    const why = err instanceof Deno.errors.NotCapable
+      ? `Deno may read key files only in ${KEYS_DIR}/ (the shebang's --allow-read), so keep them there`
+      : err instanceof Deno.errors.NotFound
+      ? "there is no such file"
+      : describe(err);
+    throw new Error(`Cannot read '${flag}' ${path}: ${why}`);
+  }
+  const keys = parseKeyFile(text);
+  if (keys === undefined) {
+    throw new Error(
+      `Cannot use '${flag}' as it holds no CurveZMQ public-key: current value is ${path}`,
+    );
+  }
+  if (secret && keys.secretKey === undefined) {
+    throw new Error(
+      `Cannot use '${flag}' as it holds no secret-key (a public key file?): current value is ${path}`,
+    );
+  }
+  if (
+    keys.secretKey !== undefined &&
+    publicKeyOf(keys.secretKey) !== keys.publicKey
+  ) {
+    throw new Error(
+      `Cannot use '${flag}' as its public-key does not belong to its secret-key: current value is ${path}`,
+    );
+  }
+  return keys;
+}
+
+/** Prints a new key pair file on stdout and its public key on stderr. */
+function printNewKeys(program: string): void {
+  const keys = newKeyPair();
+  console.log(formatKeyFile(keys, new Date().toISOString()).trimEnd());
+  console.error(
+    `${program}: new CurveZMQ key pair; keep it secret. Its public key, for the other side: ${keys.publicKey}`,
+  );
+}
+
+// ---- end of CurveZMQ keys ----
 
 // ---- libzmq through Deno FFI (this section is the same in both scripts) ----
 //
@@ -1348,10 +1696,22 @@ const ZMQ_SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
+  zmq_getsockopt: {
+    parameters: ["usize", "i32", "buffer", "buffer"],
+    result: "i32",
+  },
+  zmq_socket_monitor: { parameters: ["usize", "buffer", "i32"], result: "i32" },
+  zmq_curve_keypair: { parameters: ["buffer", "buffer"], result: "i32" },
+  zmq_curve_public: { parameters: ["buffer", "buffer"], result: "i32" },
+  zmq_z85_encode: {
+    parameters: ["buffer", "buffer", "usize"],
+    result: "usize",
+  },
 } as const;
 
 /** The libzmq constants we use (zmq.h; errno values are Linux's). */
 const ZMQ = {
+  PAIR: 0,
   REQ: 3,
   REP: 4,
   PULL: 7,
@@ -1362,12 +1722,22 @@ const ZMQ = {
   RCVHWM: 24,
   IMMEDIATE: 39,
   IPV6: 42,
+  CURVE_SERVER: 47,
+  CURVE_PUBLICKEY: 48,
+  CURVE_SECRETKEY: 49,
+  CURVE_SERVERKEY: 50,
+  ZAP_DOMAIN: 55,
+  RCVMORE: 13,
   DONTWAIT: 1,
+  SNDMORE: 2,
   POLLIN: 1,
   POLLOUT: 2,
   EINTR: 4,
   EAGAIN: 11,
   EADDRINUSE: 98,
+  EVENT_HANDSHAKE_FAILED_NO_DETAIL: 0x0800,
+  EVENT_HANDSHAKE_FAILED_PROTOCOL: 0x2000,
+  EVENT_HANDSHAKE_FAILED_AUTH: 0x4000,
 } as const;
 
 type Libzmq = Deno.DynamicLibrary<typeof ZMQ_SYMBOLS>["symbols"];
@@ -1454,17 +1824,22 @@ function cString(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`${text}\0`);
 }
 
-/** Creates a socket of `type` with integer options set, e.g. `{[ZMQ.LINGER]: 0}`. */
+/**
+ * Creates a socket of `type` with options set, e.g. `{[ZMQ.LINGER]: 0}`;
+ * a string value (a key, a domain) is passed as its bytes.
+ */
 function openSocket(
   context: Handle,
   type: number,
-  options: Record<number, number>,
+  options: Record<number, number | string>,
 ): Handle {
   const socket = zmq().zmq_socket(context, type);
   if (socket === 0n) check(-1, "Cannot create a ZeroMQ socket");
   for (const [option, value] of Object.entries(options)) {
     // ZMQ_MAXMSGSIZE is a 64-bit integer, the others we use are ints.
-    const bytes = Number(option) === ZMQ.MAXMSGSIZE
+    const bytes = typeof value === "string"
+      ? new TextEncoder().encode(value)
+      : Number(option) === ZMQ.MAXMSGSIZE
       ? new BigInt64Array([BigInt(value)])
       : new Int32Array([value]);
     check(
@@ -1482,19 +1857,24 @@ function openSocket(
 
 /**
  * Waits up to `timeoutMs` (-1: no limit) until one of `sockets` has one of
- * `events` (ZMQ.POLLIN, ZMQ.POLLOUT); returns the events each has. A signal
- * that interrupts the wait counts as the time running out.
+ * `events` (ZMQ.POLLIN, ZMQ.POLLOUT; one for all, or one per socket);
+ * returns the events each has. A signal that interrupts the wait counts as
+ * the time running out.
  */
 async function poll(
   sockets: Handle[],
-  events: number,
+  events: number | number[],
   timeoutMs: number,
 ): Promise<number[]> {
   // zmq_pollitem_t on 64-bit: void *socket; int fd; short events, revents.
   const items = new DataView(new ArrayBuffer(16 * sockets.length));
   sockets.forEach((socket, i) => {
     items.setBigUint64(16 * i, socket, true);
-    items.setInt16(16 * i + 12, events, true);
+    items.setInt16(
+      16 * i + 12,
+      Array.isArray(events) ? events[i] : events,
+      true,
+    );
   });
   const rc = await zmq().zmq_poll(
     new Uint8Array(items.buffer),
@@ -1505,6 +1885,34 @@ async function poll(
   // only error it can meet with our sockets is EINTR: no events, then.
   if (rc === -1) return sockets.map(() => 0);
   return sockets.map((_, i) => items.getInt16(16 * i + 14, true));
+}
+
+/**
+ * Takes one waiting multi-frame message off `socket` without waiting: its
+ * frames, each cut at `maxBytes`; undefined when nothing is waiting.
+ */
+function receiveFrames(
+  socket: Handle,
+  maxBytes = 256,
+): Uint8Array<ArrayBuffer>[] | undefined {
+  const frames: Uint8Array<ArrayBuffer>[] = [];
+  const more = new Int32Array(1);
+  const size = new BigUint64Array([4n]);
+  do {
+    const frame = new Uint8Array(maxBytes);
+    const length = uninterrupted(() =>
+      zmq().zmq_recv(socket, frame, BigInt(maxBytes), ZMQ.DONTWAIT)
+    );
+    if (length === -1) return frames.length > 0 ? frames : undefined;
+    frames.push(frame.slice(0, Math.min(length, maxBytes)));
+    zmq().zmq_getsockopt(
+      socket,
+      ZMQ.RCVMORE,
+      new Uint8Array(more.buffer),
+      new Uint8Array(size.buffer),
+    );
+  } while (more[0] !== 0);
+  return frames;
 }
 
 /**

@@ -127,9 +127,11 @@ export function compilePermissions(
     } else if (word === "--no-prompt") {
       flags.push(word); // a missing permission is an error, never a question
     } else if (word.startsWith("--allow-")) {
-      flags.push(
-        logFile ? word.replace(/=\.\/log\.txt$/, `=${logFile}`) : word,
+      const [flag, values] = word.split("=");
+      const scoped = values.split(",").map((value) =>
+        logFile && value === "./log.txt" ? logFile : value
       );
+      flags.push(`${flag}=${scoped.join(",")}`);
     }
   }
   return flags;

@@ -132,7 +132,7 @@ Deno.test("compiled binaries carry the permissions of their shebangs", async () 
     "/tmp/deno-compile-log_cmd_basic/node_modules",
   ]);
   assert.deepEqual(logger.allow_write, ["./log.txt"]);
-  assert.deepEqual(logger.allow_read, ["./log.txt"]);
+  assert.deepEqual(logger.allow_read, ["./log.txt", "./keys"]);
   for (const baked of [logger, sender]) {
     assert.deepEqual(baked.allow_sys, ["hostname"]);
     assert.equal(baked.allow_net, null);
@@ -141,7 +141,7 @@ Deno.test("compiled binaries carry the permissions of their shebangs", async () 
     assert.equal(baked.prompt, false);
   }
   assert.equal(sender.allow_write, null);
-  assert.equal(sender.allow_read, null);
+  assert.deepEqual(sender.allow_read, ["./keys"]);
   // Nothing granted that the shebang does not grant.
   for (const [script, baked] of [[LOGGER, logger], [SENDER, sender]] as const) {
     const shebang = Deno.readTextFileSync(script).split("\n")[0];
@@ -171,7 +171,7 @@ Deno.test("compile --file bakes the log path into the logger's permissions and a
   );
   const baked = bakedPermissions(binary);
   assert.deepEqual(baked.allow_write, ["/var/log/zmq/log.txt"]);
-  assert.deepEqual(baked.allow_read, ["/var/log/zmq/log.txt"]);
+  assert.deepEqual(baked.allow_read, ["/var/log/zmq/log.txt", "./keys"]);
   assert.deepEqual(bakedArgv(binary), ["--file", "/var/log/zmq/log.txt"]);
   const sender = Deno.readFileSync(`${out}/${Deno.build.target}/log_cmd_basic`);
   assert.deepEqual(bakedArgv(sender), []);

@@ -41,11 +41,12 @@ Deno.test("shebangs grant no blanket permission: no -A, every --allow scoped", (
   }
   assert.deepEqual(
     shebangFlags(LOGGER).filter((f) => f.startsWith("--allow-")),
-    ["--allow-write=./log.txt", "--allow-read=./log.txt"],
+    ["--allow-write=./log.txt", "--allow-read=./log.txt,./keys"],
   );
+  // Key files for CurveZMQ are read from ./keys, and nothing else.
   assert.deepEqual(
     shebangFlags(SENDER).filter((f) => f.startsWith("--allow-")),
-    [],
+    ["--allow-read=./keys"],
   );
 });
 

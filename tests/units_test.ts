@@ -452,6 +452,7 @@ Deno.test("both scripts agree, word for word, on what they share", () => {
   for (
     const [start, end] of [
       ["// ---- Levels and the wire format", "// ---- end of levels"],
+      ["// ---- CurveZMQ keys", "// ---- end of CurveZMQ keys"],
       ["// ---- libzmq through Deno FFI", "// ---- end of libzmq"],
     ]
   ) {

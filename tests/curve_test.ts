@@ -1,0 +1,454 @@
+/**
+ * CurveZMQ: key generation, encryption, and the logger's allow-list of
+ * sender keys, with our sender and with a python3-zmq sender.
+ */
+
+import assert from "node:assert/strict";
+import {
+  Background,
+  freePort,
+  LOGGER,
+  PEERS,
+  PYTHON,
+  readText,
+  run,
+  send,
+  SENDER,
+  startLogger,
+  tempDir,
+  waitForLines,
+} from "./helpers.ts";
+import { parseKeyFile } from "../logging_basic.ts";
+
+interface KeyFile {
+  publicKey: string;
+  secretKey: string;
+  /** Relative to the directory the scripts run in. */
+  path: string;
+}
+
+/** Makes a key pair with `script --keygen`, saved as keys/NAME.key in `dir`. */
+async function keygen(
+  dir: string,
+  name: string,
+  script = LOGGER,
+): Promise<KeyFile> {
+  const out = await run(script, ["--keygen"], { cwd: dir });
+  assert.equal(out.code, 0, out.stderr);
+  Deno.mkdirSync(`${dir}/keys`, { recursive: true });
+  Deno.writeTextFileSync(`${dir}/keys/${name}.key`, out.stdout);
+  const keys = parseKeyFile(out.stdout);
+  assert.ok(keys?.secretKey, `no key pair in ${JSON.stringify(out.stdout)}`);
+  return {
+    publicKey: keys.publicKey,
+    secretKey: keys.secretKey,
+    path: `keys/${name}.key`,
+  };
+}
+
+Deno.test("--keygen prints a zcert key pair that python3-zmq agrees on", async () => {
+  using dir = tempDir();
+  for (const script of [LOGGER, SENDER]) {
+    const out = await run(script, ["--keygen"], { cwd: dir.path });
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /ZeroMQ CURVE \*\*Secret\*\* Certificate/);
+    const keys = parseKeyFile(out.stdout)!;
+    assert.match(
+      out.stderr,
+      new RegExp(`public key.*: ${escape(keys.publicKey)}\n$`),
+    );
+    // libzmq's own derivation, through pyzmq: the public key fits the secret.
+    const check = await run(PYTHON, [
+      "-c",
+      "import sys, zmq; print(zmq.curve_public(sys.argv[1].encode()).decode())",
+      keys.secretKey!,
+    ]);
+    assert.equal(check.stdout.trim(), keys.publicKey);
+  }
+  const a = await run(LOGGER, ["--keygen"], { cwd: dir.path });
+  const b = await run(LOGGER, ["--keygen"], { cwd: dir.path });
+  assert.notEqual(
+    parseKeyFile(a.stdout)!.secretKey,
+    parseKeyFile(b.stdout)!.secretKey,
+  );
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * A TCP relay on loopback that keeps every byte that passes from the sender
+ * to the logger, to check what goes over the wire.
+ */
+function relay(
+  to: number,
+): { port: number; seen: () => string; close: () => void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const chunks: Uint8Array[] = [];
+  const conns: Deno.Conn[] = [];
+  (async () => {
+    for await (const client of listener) {
+      const server = await Deno.connect({ hostname: "127.0.0.1", port: to });
+      conns.push(client, server);
+      const tap = new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          chunks.push(chunk.slice());
+          controller.enqueue(chunk);
+        },
+      });
+      client.readable.pipeThrough(tap).pipeTo(server.writable).catch(() => {});
+      server.readable.pipeTo(client.writable).catch(() => {});
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    seen: () =>
+      new TextDecoder("latin1").decode(
+        new Uint8Array(chunks.flatMap((c) => [...c])),
+      ),
+    close: () => {
+      listener.close();
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch {
+          // already closed
+        }
+      }
+    },
+  };
+}
+
+Deno.test("with --curve-key the message is encrypted on the wire and logged", async () => {
+  using dir = tempDir();
+  const logger = await keygen(dir.path, "logger");
+  const port = freePort();
+  await using _ = await startLogger(dir.path, port, [
+    "--curve-key",
+    logger.path,
+  ]);
+  const tap = relay(port);
+  try {
+    const out = await send(
+      [
+        "--port",
+        String(tap.port),
+        "--curve-server-key",
+        logger.publicKey,
+        "the",
+        "plaintext",
+        "canary",
+      ],
+      dir.path,
+    );
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(
+      await waitForLines(`${dir.path}/log.txt`, 1),
+      "the plaintext canary\n",
+    );
+    assert.ok(tap.seen().length > 100, "the relay saw no traffic");
+    assert.ok(
+      !tap.seen().includes("plaintext canary"),
+      "the text went over the wire in clear",
+    );
+  } finally {
+    tap.close();
+  }
+  // The same through the relay without CurveZMQ would be readable: the check can fail.
+  using plainDir = tempDir();
+  const plainPort = freePort();
+  await using _plain = await startLogger(plainDir.path, plainPort);
+  const plainTap = relay(plainPort);
+  try {
+    const out = await send([
+      "--port",
+      String(plainTap.port),
+      "plaintext canary",
+    ], plainDir.path);
+    assert.equal(out.code, 0, out.stderr);
+    await waitForLines(`${plainDir.path}/log.txt`, 1);
+    assert.ok(plainTap.seen().includes("plaintext canary"));
+  } finally {
+    plainTap.close();
+  }
+});
+
+Deno.test("a sender without the logger's public key cannot deliver, and says why", async () => {
+  using dir = tempDir();
+  const logger = await keygen(dir.path, "logger");
+  const other = await keygen(dir.path, "other");
+  const port = freePort();
+  await using _ = await startLogger(dir.path, port, [
+    "--curve-key",
+    logger.path,
+  ]);
+
+  const plain = await send([
+    "--port",
+    String(port),
+    "--timeout",
+    "10",
+    "no key",
+  ], dir.path);
+  assert.equal(plain.code, 1);
+  assert.match(
+    plain.stderr,
+    /^log_cmd_basic: the handshake with the logger at localhost:\d+ failed: if it runs with --curve-key, give its public key with --curve-server-key\n$/,
+  );
+  const wrong = await send(
+    [
+      "--port",
+      String(port),
+      "--timeout",
+      "10",
+      "--curve-server-key",
+      other.publicKey,
+      "wrong key",
+    ],
+    dir.path,
+  );
+  assert.equal(wrong.code, 1);
+  assert.match(
+    wrong.stderr,
+    /the CurveZMQ handshake with the logger at .* failed: is --curve-server-key the logger's public key/,
+  );
+  // What was logged meanwhile: nothing at all.
+  const right = await send([
+    "--port",
+    String(port),
+    "--curve-server-key",
+    logger.path,
+    "right key",
+  ], dir.path);
+  assert.equal(right.code, 0, right.stderr);
+  assert.equal(await waitForLines(`${dir.path}/log.txt`, 1), "right key\n");
+});
+
+Deno.test("with --curve-allow a sender not on the list is refused and the refusal is logged", async () => {
+  using dir = tempDir();
+  const logger = await keygen(dir.path, "logger");
+  const good = await keygen(dir.path, "good", SENDER);
+  const bad = await keygen(dir.path, "bad", SENDER);
+  Deno.writeTextFileSync(
+    `${dir.path}/keys/allowed.txt`,
+    `# senders let in\n${good.publicKey} pi-kitchen\n`,
+  );
+  const port = freePort();
+  const loggerRun = await startLogger(dir.path, port, [
+    "--curve-key",
+    logger.path,
+    "--curve-allow",
+    "keys/allowed.txt",
+  ]);
+  const curve = (
+    key: KeyFile,
+  ) => ["--curve-server-key", logger.publicKey, "--curve-key", key.path];
+
+  const ok = await send([
+    "--port",
+    String(port),
+    ...curve(good),
+    "from",
+    "the kitchen",
+  ], dir.path);
+  assert.equal(ok.code, 0, ok.stderr);
+  const refused = await send([
+    "--port",
+    String(port),
+    ...curve(bad),
+    "from",
+    "outside",
+  ], dir.path);
+  assert.equal(refused.code, 1);
+  assert.equal(
+    refused.stderr,
+    `log_cmd_basic: the logger at localhost:${port} refused this sender: its CurveZMQ public key ${bad.publicKey} is not on the logger's --curve-allow list\n`,
+  );
+  // A sender with no key pair of its own gets a new one: not on the list either.
+  const anonymous = await send(
+    [
+      "--port",
+      String(port),
+      "--curve-server-key",
+      logger.publicKey,
+      "anonymous",
+    ],
+    dir.path,
+  );
+  assert.equal(anonymous.code, 1);
+  // --stdin: refused too, and it says how many lines were not delivered.
+  const lines = await new Background("sh", [
+    "-c",
+    // The key file, not the key: Z85 holds characters the shell would read.
+    `printf 'one\\ntwo\\n' | ${SENDER} --stdin --port ${port} --curve-server-key ${logger.path} --curve-key ${bad.path}`,
+  ], { cwd: dir.path }).finish();
+  assert.equal(lines.code, 1);
+  assert.match(lines.stderr, /refused this sender: its CurveZMQ public key/);
+
+  const { code } = await loggerRun.stop();
+  assert.equal(code, 0);
+  const log = readText(`${dir.path}/log.txt`).split("\n").filter(Boolean);
+  assert.equal(log[0], "from the kitchen");
+  assert.match(
+    log[1],
+    new RegExp(
+      `^<warn> \\S+ \\S+ logging_basic: refused a sender at 127\\.0\\.0\\.1: its CurveZMQ key ${
+        escape(bad.publicKey)
+      } is not in keys/allowed\\.txt$`,
+    ),
+  );
+  assert.match(
+    log[2],
+    /refused a sender at 127\.0\.0\.1: its CurveZMQ key \S{40} is not in/,
+  );
+  assert.equal(
+    log.length,
+    3,
+    `the bad key's retry (--stdin) is not logged again: ${log.join("\n")}`,
+  );
+  assert.ok(
+    !log.some((line) =>
+      /outside|anonymous|one|two/.test(line.split(": ").at(-1)!)
+    ),
+  );
+});
+
+Deno.test("a python3-zmq CurveZMQ sender on the allow-list delivers, one off it is refused", async () => {
+  using dir = tempDir();
+  const logger = await keygen(dir.path, "logger");
+  const good = await keygen(dir.path, "good");
+  const bad = await keygen(dir.path, "bad");
+  Deno.writeTextFileSync(`${dir.path}/keys/allowed.txt`, `${good.publicKey}\n`);
+  const port = freePort();
+  await using _ = await startLogger(dir.path, port, [
+    "--curve-key",
+    logger.path,
+    "--curve-allow",
+    "keys/allowed.txt",
+  ]);
+  const python = (key: KeyFile, text: string) =>
+    run(PYTHON, [
+      `${PEERS}curve_sender.py`,
+      String(port),
+      `${dir.path}/${logger.path}`,
+      `${dir.path}/${key.path}`,
+      text,
+    ]);
+  assert.equal((await python(good, "hello from pyzmq")).code, 0);
+  assert.equal((await python(bad, "not from here")).code, 3);
+  const log = await waitForLines(`${dir.path}/log.txt`, 2);
+  assert.match(
+    log,
+    /^hello from pyzmq\n<warn> .* refused a sender at 127\.0\.0\.1: its CurveZMQ key /,
+  );
+  assert.ok(!log.includes("not from here"));
+});
+
+Deno.test("bad CurveZMQ options and key files get one line and a non-zero exit", async () => {
+  using dir = tempDir();
+  const logger = await keygen(dir.path, "logger");
+  Deno.writeTextFileSync(
+    `${dir.path}/keys/public.key`,
+    `curve\n    public-key = "${logger.publicKey}"\n`,
+  );
+  Deno.writeTextFileSync(`${dir.path}/keys/bad-allow.txt`, "not a key\n");
+  Deno.writeTextFileSync(
+    `${dir.path}/outside.key`,
+    Deno.readTextFileSync(`${dir.path}/${logger.path}`),
+  );
+  const other = await keygen(dir.path, "other");
+  // A pair whose public key is another's: caught before any socket is made.
+  Deno.writeTextFileSync(
+    `${dir.path}/keys/mixed.key`,
+    `curve\n    public-key = "${logger.publicKey}"\n    secret-key = "${other.secretKey}"\n`,
+  );
+  const port = String(freePort());
+  const cases: [string, string[], number, RegExp][] = [
+    [
+      LOGGER,
+      ["--curve-allow", "keys/x.txt"],
+      2,
+      /^logging_basic: Cannot check senders' keys as '--curve-allow' needs '--curve-key'/,
+    ],
+    [
+      LOGGER,
+      ["-p", port, "--curve-key", "keys/none.key"],
+      1,
+      /^logging_basic: Cannot read '--curve-key' keys\/none\.key: there is no such file\n$/,
+    ],
+    [
+      LOGGER,
+      ["-p", port, "--curve-key", "outside.key"],
+      1,
+      /^logging_basic: Cannot read '--curve-key' outside\.key: Deno may read key files only in \.\/keys\//,
+    ],
+    [
+      LOGGER,
+      ["-p", port, "--curve-key", "keys/public.key"],
+      1,
+      /^logging_basic: Cannot use '--curve-key' as it holds no secret-key \(a public key file\?\): current value is keys\/public\.key\n$/,
+    ],
+    [
+      LOGGER,
+      ["-p", port, "--curve-key", "keys/mixed.key"],
+      1,
+      /its public-key does not belong to its secret-key/,
+    ],
+    [
+      LOGGER,
+      [
+        "-p",
+        port,
+        "--curve-key",
+        logger.path,
+        "--curve-allow",
+        "keys/bad-allow.txt",
+      ],
+      1,
+      /^logging_basic: Cannot use '--curve-allow' as its line 1 is not a public key .*: current value is "not a key"\n$/,
+    ],
+    [
+      LOGGER,
+      ["--keygen", "--show"],
+      2,
+      /^logging_basic: Cannot do --show and --keygen at once: pick one\n$/,
+    ],
+    [
+      SENDER,
+      ["--curve-key", "keys/logger.key", "hi"],
+      2,
+      /^log_cmd_basic: Cannot send as '--curve-key' needs '--curve-server-key'/,
+    ],
+    [
+      SENDER,
+      ["--curve-server-key", "outside.key", "hi"],
+      1,
+      /^log_cmd_basic: Cannot read '--curve-server-key' outside\.key: Deno may read key files only in \.\/keys\//,
+    ],
+    [
+      SENDER,
+      [
+        "--curve-server-key",
+        "keys/public.key",
+        "--curve-key",
+        "keys/public.key",
+        "hi",
+      ],
+      1,
+      /holds no secret-key/,
+    ],
+    [SENDER, ["--keygen", "hi"], 2, /^log_cmd_basic: '--keygen' goes alone/],
+  ];
+  for (const [script, args, code, stderr] of cases) {
+    const out = await run(script, args, { cwd: dir.path });
+    assert.equal(out.code, code, `${args.join(" ")}: ${out.stderr}`);
+    assert.equal(
+      out.stderr.split("\n").length,
+      2,
+      `${args.join(" ")}: ${out.stderr}`,
+    );
+    assert.match(out.stderr, stderr, args.join(" "));
+  }
+  assert.equal(readText(`${dir.path}/log.txt`), "");
+});
