@@ -14,6 +14,7 @@
  * ./log_cmd_basic.ts --level warn --tag backup -T disk almost full
  * some_program | ./log_cmd_basic.ts --stdin --tag some_program
  * ./log_cmd_basic.ts --timeout 5 -- -42 is a message too
+ * ./log_cmd_basic.ts --curve-server-key keys/logger.pub Hello, encrypted
  * ./log_cmd_basic.ts --help
  * ```
  *
@@ -33,7 +34,7 @@
  * Reading this file: constants; levels and the wire format (shared with
  * logging_basic.ts); options and the small pure functions; LogSender, the
  * long-lived sender; "The command" (one message, or --stdin); main(); then
- * the libzmq binding (shared with logging_basic.ts).
+ * CurveZMQ keys and the libzmq binding (both shared with logging_basic.ts).
  *
  * @module
  */
@@ -645,6 +646,11 @@ function handshakeProblem(
  * were dropped, and the first drop is reported on stderr. {@link send} waits
  * for room instead.
  *
+ * With `curve` it talks CurveZMQ (see {@link SenderCurve}); once the logger
+ * has refused its key or the handshake failed, {@link log}, {@link send} and
+ * the like throw an Error that says so, {@link refused} holds the reason,
+ * and {@link close} resolves to `false` at once.
+ *
  * @example
  * ```ts
  * const log = new LogSender({ tag: "sensor" });
@@ -1102,7 +1108,7 @@ export async function main(args: string[]): Promise<number> {
   let curve;
   try {
     if (options.keygen) {
-      printNewKeys(PROGRAM);
+      printNewKeys();
       return 0;
     }
     curve = senderCurve(options);
@@ -1230,6 +1236,7 @@ function readKeyFile(path: string, flag: string, secret: boolean): CurveKeys {
       `Cannot use '${flag}' as it holds no secret-key (a public key file?): current value is ${path}`,
     );
   }
+  if (keys.secretKey !== undefined) warnIfShared(path, flag);
   if (
     keys.secretKey !== undefined &&
     publicKeyOf(keys.secretKey) !== keys.publicKey
@@ -1241,12 +1248,24 @@ function readKeyFile(path: string, flag: string, secret: boolean): CurveKeys {
   return keys;
 }
 
+/** Warns on stderr when users other than the owner may read a secret key. */
+function warnIfShared(path: string, flag: string): void {
+  const mode = Deno.statSync(path).mode;
+  if (mode !== null && (mode & 0o077) !== 0) {
+    console.error(
+      `${PROGRAM}: warning: '${flag}' ${path} holds a secret key that other users may read (mode ${
+        (mode & 0o777).toString(8)
+      }): chmod 600 ${path}`,
+    );
+  }
+}
+
 /** Prints a new key pair file on stdout and its public key on stderr. */
-function printNewKeys(program: string): void {
+function printNewKeys(): void {
   const keys = newKeyPair();
   console.log(formatKeyFile(keys, new Date().toISOString()).trimEnd());
   console.error(
-    `${program}: new CurveZMQ key pair; keep it secret. Its public key, for the other side: ${keys.publicKey}`,
+    `${PROGRAM}: new CurveZMQ key pair; keep its file secret (chmod 600). Its public key, for the other side: ${keys.publicKey}`,
   );
 }
 

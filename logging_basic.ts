@@ -22,9 +22,13 @@
  * ./logging_basic.ts --show --level error --since -1h
  * ./logging_basic.ts --show --follow --include-host '^pi'   # like tail -f | grep
  * ./logging_basic.ts --help
+ *
+ * (umask 077; ./logging_basic.ts --keygen > keys/logger.key)   # CurveZMQ keys
+ * ./logging_basic.ts --curve-key keys/logger.key --curve-allow keys/allowed.txt
  * ```
  *
- * The shebang lets Deno write and read `./log.txt` and no other file. To log
+ * The shebang lets Deno write and read `./log.txt` and no other file (and read
+ * CurveZMQ key files in `./keys`). To log
  * somewhere else, grant that one file when you start it:
  *
  * ```sh
@@ -39,7 +43,8 @@
  * log_cmd_basic.ts); options and the small pure functions; "Listening and
  * logging" (serve: set-up, the receive/write loop, shutdown); "Talking to a
  * running logger" (--set-level, --status); "Reading the log" (--show);
- * main(); then the libzmq binding (shared with log_cmd_basic.ts).
+ * main(); then CurveZMQ keys and the libzmq binding (both shared with
+ * log_cmd_basic.ts).
  *
  * @module
  */
@@ -1514,7 +1519,7 @@ export async function main(args: string[]): Promise<number> {
   if (options.mode === "control") return await askLogger(options);
   if (options.mode === "keygen") {
     try {
-      printNewKeys(PROGRAM);
+      printNewKeys();
       return 0;
     } catch (err) {
       console.error(`${PROGRAM}: ${describe(err)}`);
@@ -1639,6 +1644,7 @@ function readKeyFile(path: string, flag: string, secret: boolean): CurveKeys {
       `Cannot use '${flag}' as it holds no secret-key (a public key file?): current value is ${path}`,
     );
   }
+  if (keys.secretKey !== undefined) warnIfShared(path, flag);
   if (
     keys.secretKey !== undefined &&
     publicKeyOf(keys.secretKey) !== keys.publicKey
@@ -1650,12 +1656,24 @@ function readKeyFile(path: string, flag: string, secret: boolean): CurveKeys {
   return keys;
 }
 
+/** Warns on stderr when users other than the owner may read a secret key. */
+function warnIfShared(path: string, flag: string): void {
+  const mode = Deno.statSync(path).mode;
+  if (mode !== null && (mode & 0o077) !== 0) {
+    console.error(
+      `${PROGRAM}: warning: '${flag}' ${path} holds a secret key that other users may read (mode ${
+        (mode & 0o777).toString(8)
+      }): chmod 600 ${path}`,
+    );
+  }
+}
+
 /** Prints a new key pair file on stdout and its public key on stderr. */
-function printNewKeys(program: string): void {
+function printNewKeys(): void {
   const keys = newKeyPair();
   console.log(formatKeyFile(keys, new Date().toISOString()).trimEnd());
   console.error(
-    `${program}: new CurveZMQ key pair; keep it secret. Its public key, for the other side: ${keys.publicKey}`,
+    `${PROGRAM}: new CurveZMQ key pair; keep its file secret (chmod 600). Its public key, for the other side: ${keys.publicKey}`,
   );
 }
 

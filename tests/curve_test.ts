@@ -36,7 +36,10 @@ async function keygen(
   const out = await run(script, ["--keygen"], { cwd: dir });
   assert.equal(out.code, 0, out.stderr);
   Deno.mkdirSync(`${dir}/keys`, { recursive: true });
-  Deno.writeTextFileSync(`${dir}/keys/${name}.key`, out.stdout);
+  // As a user should: (umask 077; ./logging_basic.ts --keygen > keys/NAME.key)
+  Deno.writeTextFileSync(`${dir}/keys/${name}.key`, out.stdout, {
+    mode: 0o600,
+  });
   const keys = parseKeyFile(out.stdout);
   assert.ok(keys?.secretKey, `no key pair in ${JSON.stringify(out.stdout)}`);
   return {
@@ -362,6 +365,7 @@ Deno.test("bad CurveZMQ options and key files get one line and a non-zero exit",
   Deno.writeTextFileSync(
     `${dir.path}/keys/mixed.key`,
     `curve\n    public-key = "${logger.publicKey}"\n    secret-key = "${other.secretKey}"\n`,
+    { mode: 0o600 },
   );
   const port = String(freePort());
   const cases: [string, string[], number, RegExp][] = [
@@ -451,4 +455,32 @@ Deno.test("bad CurveZMQ options and key files get one line and a non-zero exit",
     assert.match(out.stderr, stderr, args.join(" "));
   }
   assert.equal(readText(`${dir.path}/log.txt`), "");
+});
+
+Deno.test("a secret key file that other users may read gets a warning, and still works", async () => {
+  using dir = tempDir();
+  const logger = await keygen(dir.path, "logger");
+  Deno.chmodSync(`${dir.path}/${logger.path}`, 0o644);
+  const port = freePort();
+  const loggerRun = await startLogger(dir.path, port, [
+    "--curve-key",
+    logger.path,
+  ]);
+  const sent = await send(
+    [
+      "--port",
+      String(port),
+      "--curve-server-key",
+      logger.publicKey,
+      "still works",
+    ],
+    dir.path,
+  );
+  assert.equal(sent.code, 0, sent.stderr);
+  await waitForLines(`${dir.path}/log.txt`, 1);
+  const { stderr } = await loggerRun.stop();
+  assert.match(
+    stderr,
+    /^logging_basic: warning: '--curve-key' keys\/logger\.key holds a secret key that other users may read \(mode 644\): chmod 600 keys\/logger\.key\n/,
+  );
 });
