@@ -803,7 +803,8 @@ CurveZMQ, encryption and sender keys (key files are read from ${KEYS_DIR}/):
   -h, --help               print this help and exit
 
 Send it logs with ./log_cmd_basic.ts, or any ZeroMQ PUSH socket.
-Stop it with Ctrl-C; SIGUSR1 prints what it has logged and dropped.
+Stop it with Ctrl-C; SIGUSR1 prints what it has logged and dropped; SIGHUP
+opens the log file again (after logrotate) and reads --curve-allow again.
 
 The shebang allows ${LOG_FILENAME} only. For another file, grant it:
   deno run -q --no-prompt -P=logging_basic --allow-write=PATH --allow-read=PATH \\
@@ -1203,11 +1204,16 @@ async function serve(options: LoggerOptions): Promise<number> {
   };
 
   // Ctrl-C and SIGTERM end the loop below; it writes what it has, then exits.
-  // SIGHUP (after logrotate moved the file) makes it open its path again.
+  // SIGHUP (after logrotate moved the file) makes it open its path again,
+  // and read --curve-allow again.
   let stopping = false;
   let reopen = false;
   const stop = () => stopping = true;
-  const hangUp = () => reopen = true;
+  let reloadKeys = false;
+  const hangUp = () => {
+    reopen = true;
+    reloadKeys = options.curveAllow !== undefined;
+  };
   const report = () => console.error(`${PROGRAM}: ${status()}`);
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
@@ -1224,6 +1230,29 @@ async function serve(options: LoggerOptions): Promise<number> {
     } catch (err) {
       console.error(
         `${PROGRAM}: ${describe(err)}; still writing to the file it had open`,
+      );
+    }
+  };
+
+  /**
+   * Reads --curve-allow again (SIGHUP): added and removed keys count for the
+   * senders that connect from now on. A bad file keeps the list it had.
+   */
+  const reloadAllowList = () => {
+    reloadKeys = false;
+    try {
+      const fresh = readAllowList(options.curveAllow!);
+      const added = [...fresh.keys()].filter((key) => !allowed.has(key));
+      const removed = [...allowed.keys()].filter((key) => !fresh.has(key));
+      allowed = fresh;
+      note(
+        `read ${options.curveAllow} again: ${fresh.size} sender key${
+          fresh.size === 1 ? "" : "s"
+        }, ${added.length} added, ${removed.length} removed`,
+      );
+    } catch (err) {
+      console.error(
+        `${PROGRAM}: ${describe(err)}; still using the allow-list it had`,
       );
     }
   };
@@ -1312,6 +1341,7 @@ async function serve(options: LoggerOptions): Promise<number> {
       // The book's write() and flush(): lines reach the file before we wait again.
       if (lines.length > 0) await writeLines();
       if (reopen) reopenFile();
+      if (reloadKeys) reloadAllowList();
       if (taken > 0) continue;
       if (stopping) break;
       await poll(sockets, ZMQ.POLLIN, STOP_CHECK_MS);

@@ -14,6 +14,7 @@ import {
   run,
   send,
   SENDER,
+  sleep,
   startLogger,
   tempDir,
   waitForLines,
@@ -483,4 +484,56 @@ Deno.test("a secret key file that other users may read gets a warning, and still
     stderr,
     /^logging_basic: warning: '--curve-key' keys\/logger\.key holds a secret key that other users may read \(mode 644\): chmod 600 keys\/logger\.key\n/,
   );
+});
+
+Deno.test("SIGHUP reads --curve-allow again: a key added is let in, and the reload is logged", async () => {
+  using dir = tempDir();
+  const logger = await keygen(dir.path, "logger");
+  const first = await keygen(dir.path, "first", SENDER);
+  const later = await keygen(dir.path, "later", SENDER);
+  const allow = `${dir.path}/keys/allowed.txt`;
+  Deno.writeTextFileSync(allow, `${first.publicKey} first\n`);
+  const port = freePort();
+  const loggerRun = await startLogger(dir.path, port, [
+    "--curve-key",
+    logger.path,
+    "--curve-allow",
+    "keys/allowed.txt",
+  ]);
+  const from = (key: KeyFile, text: string) =>
+    send([
+      "--port",
+      String(port),
+      "--curve-server-key",
+      logger.path,
+      "--curve-key",
+      key.path,
+      text,
+    ], dir.path);
+  assert.equal((await from(later, "too early")).code, 1);
+  Deno.writeTextFileSync(allow, `${later.publicKey} later\n`);
+  loggerRun.kill("SIGHUP");
+  await waitForLines(`${dir.path}/log.txt`, 2);
+  assert.equal((await from(later, "now welcome")).code, 0);
+  assert.equal((await from(first, "no longer")).code, 1);
+  // A broken list on the next SIGHUP keeps the one it had.
+  Deno.writeTextFileSync(allow, "garbage\n");
+  loggerRun.kill("SIGHUP");
+  await sleep(300);
+  assert.equal((await from(later, "still welcome")).code, 0);
+  const { stderr } = await loggerRun.stop();
+  assert.match(
+    stderr,
+    /its line 1 is not a public key .*; still using the allow-list it had\n/,
+  );
+  const log = readText(`${dir.path}/log.txt`).split("\n").filter(Boolean);
+  assert.match(log[0], /refused a sender at 127\.0\.0\.1: its CurveZMQ key /);
+  assert.match(
+    log[1],
+    /^<info> \S+ \S+ logging_basic: read keys\/allowed\.txt again: 1 sender key, 1 added, 1 removed$/,
+  );
+  assert.equal(log[2], "now welcome");
+  assert.match(log[3], /refused a sender at 127\.0\.0\.1: its CurveZMQ key /);
+  assert.equal(log[4], "still welcome");
+  assert.equal(log.length, 5, log.join("\n"));
 });
