@@ -457,6 +457,18 @@ export function parseLoggerArgs(
     : modes.length
     ? "control"
     : "serve";
+  if (mode === "keygen" && args.length > 1) {
+    throw new UsageError(
+      "'--keygen' goes alone: it prints a new key pair and exits",
+    );
+  }
+  for (const flag of ["curve-key", "curve-allow"] as const) {
+    if (mode !== "serve" && values[flag] !== undefined) {
+      throw new UsageError(
+        `'--${flag}' goes with listening: remove it from --show, --set-level, --status or --keygen`,
+      );
+    }
+  }
   for (const flag of ["since", "until", "follow", "lines"] as const) {
     if (
       mode !== "show" && values[flag] !== undefined && values[flag] !== false

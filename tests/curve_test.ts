@@ -444,6 +444,18 @@ Deno.test("bad CurveZMQ options and key files get one line and a non-zero exit",
       /holds no secret-key/,
     ],
     [SENDER, ["--keygen", "hi"], 2, /^log_cmd_basic: '--keygen' goes alone/],
+    [
+      LOGGER,
+      ["--keygen", "--port", "6000"],
+      2,
+      /^logging_basic: '--keygen' goes alone/,
+    ],
+    [
+      LOGGER,
+      ["--show", "--curve-key", logger.path],
+      2,
+      /^logging_basic: '--curve-key' goes with listening/,
+    ],
   ];
   for (const [script, args, code, stderr] of cases) {
     const out = await run(script, args, { cwd: dir.path });
