@@ -889,18 +889,7 @@ function bindSocket(
 
 /** Reads the allow-list file, or explains in one line what is wrong with it. */
 function readAllowList(path: string): Map<string, string> {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (err) {
-    const why = err instanceof Deno.errors.NotCapable
-      ? `Deno may read key files only in ${KEYS_DIR}/ (the shebang's --allow-read), so keep it there`
-      : err instanceof Deno.errors.NotFound
-      ? "there is no such file"
-      : describe(err);
-    throw new Error(`Cannot read '--curve-allow' ${path}: ${why}`);
-  }
-  const keys = parseAllowList(text);
+  const keys = parseAllowList(readKeyText(path, "--curve-allow"));
   if (keys.size === 0) {
     throw new Error(
       `Cannot use '--curve-allow' as it lists no public key: current value is ${path}`,
@@ -1659,14 +1648,10 @@ export function parseKeyFile(text: string): CurveKeys | undefined {
   return secretKey === undefined ? { publicKey } : { publicKey, secretKey };
 }
 
-/**
- * Reads the key file given to `flag`; with `secret`, it must hold a matching
- * key pair. Explains in one line what is wrong with it.
- */
-function readKeyFile(path: string, flag: string, secret: boolean): CurveKeys {
-  let text: string;
+/** The text of a file of keys given to `flag`, or one line on why not. */
+function readKeyText(path: string, flag: string): string {
   try {
-    text = Deno.readTextFileSync(path);
+    return Deno.readTextFileSync(path);
   } catch (err) {
     const why = err instanceof Deno.errors.NotCapable
       ? `Deno may read key files only in ${KEYS_DIR}/ (the shebang's --allow-read), so keep them there`
@@ -1675,7 +1660,14 @@ function readKeyFile(path: string, flag: string, secret: boolean): CurveKeys {
       : describe(err);
     throw new Error(`Cannot read '${flag}' ${path}: ${why}`);
   }
-  const keys = parseKeyFile(text);
+}
+
+/**
+ * Reads the key file given to `flag`; with `secret`, it must hold a matching
+ * key pair. Explains in one line what is wrong with it.
+ */
+function readKeyFile(path: string, flag: string, secret: boolean): CurveKeys {
+  const keys = parseKeyFile(readKeyText(path, flag));
   if (keys === undefined) {
     throw new Error(
       `Cannot use '${flag}' as it holds no CurveZMQ public-key: current value is ${path}`,
