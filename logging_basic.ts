@@ -94,8 +94,11 @@ const PROGRAM = "logging_basic";
 const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
 const ZAP_DOMAIN = "zmqlog";
 
-/** A refused sender key is logged at most this often (it retries). */
+/** A refused sender key is logged at most once in this time (it retries). */
 const REFUSAL_LOG_MS = 60_000;
+
+/** Refusal lines in the log per REFUSAL_LOG_MS, all keys together. */
+const REFUSAL_LINES = 10;
 
 // ---- Levels and the wire format (this section is the same in both scripts) ----
 //
@@ -957,6 +960,80 @@ function answerZap(
 }
 
 /**
+ * Decides which refused senders go into the log: a key's first refusal, then
+ * at most one line per key every REFUSAL_LOG_MS (a refused sender retries),
+ * and no more than REFUSAL_LINES lines in that time for all keys together, so
+ * a peer that makes a new key for every try cannot flood the log; what is held
+ * back is counted and said once the time is up.
+ *
+ * @example
+ * ```ts
+ * const refusals = new RefusalLog("keys/allowed.txt");
+ * refusals.refused(key, "10.0.0.7");
+ * // "refused a sender at 10.0.0.7: its CurveZMQ key ... is not in keys/allowed.txt"
+ * refusals.refused(key, "10.0.0.7"); // undefined: said a moment ago
+ * ```
+ */
+export class RefusalLog {
+  readonly #keys = new Map<string, { logged: number; since: number }>();
+  #windowStart = -Infinity;
+  #lines = 0;
+  #heldBack = 0;
+
+  constructor(
+    readonly allowList: string,
+    readonly now: () => number = Date.now,
+  ) {}
+
+  /** The line to log for a refused `key`, or undefined to log nothing now. */
+  refused(key: string, address: string): string | undefined {
+    const now = this.now();
+    const seen = this.#keys.get(key);
+    if (seen !== undefined && now - seen.logged < REFUSAL_LOG_MS) {
+      seen.since++;
+      return undefined;
+    }
+    if (now - this.#windowStart >= REFUSAL_LOG_MS) {
+      this.#windowStart = now;
+      this.#lines = 0;
+    }
+    if (this.#lines >= REFUSAL_LINES) {
+      this.#heldBack++;
+      return undefined;
+    }
+    this.#lines++;
+    if (this.#keys.size >= 10_000) this.#forgetOld(now);
+    this.#keys.set(key, { logged: now, since: 0 });
+    const again = seen?.since
+      ? ` (and ${seen.since} more time${seen.since === 1 ? "" : "s"} since)`
+      : "";
+    return `refused a sender at ${address}: its CurveZMQ key ${
+      key || "(none)"
+    } is not in ${this.allowList}${again}`;
+  }
+
+  /** Once the time is up, the line that counts refusals not logged one by one. */
+  heldBack(): string | undefined {
+    if (this.#heldBack === 0) return undefined;
+    if (this.now() - this.#windowStart < REFUSAL_LOG_MS) return undefined;
+    const count = this.#heldBack;
+    this.#heldBack = 0;
+    return `refused ${count} more sender${
+      count === 1 ? "" : "s"
+    } with other keys not in ${this.allowList} (not logged one by one: over ${REFUSAL_LINES} refusals in ${
+      REFUSAL_LOG_MS / 1000
+    } s)`;
+  }
+
+  /** Keeps memory bounded when many keys come and go. */
+  #forgetOld(now: number): void {
+    for (const [key, seen] of this.#keys) {
+      if (now - seen.logged >= REFUSAL_LOG_MS) this.#keys.delete(key);
+    }
+  }
+}
+
+/**
  * Binds the local control socket that `--set-level` and `--status` talk to:
  * a Unix socket next to the log file, so only users who may use that
  * directory on this machine can reach it, and no one over the network.
@@ -1304,25 +1381,10 @@ async function serve(options: LoggerOptions): Promise<number> {
     lines.length = 0;
   };
 
-  // A refused key is logged the first time, then at most every REFUSAL_LOG_MS
-  // with how often it came back meanwhile (refused senders keep retrying).
-  const refusals = new Map<string, { logged: number; since: number }>();
+  const refusals = new RefusalLog(options.curveAllow ?? "");
   const refused = (key: string, address: string) => {
-    const seen = refusals.get(key);
-    if (seen !== undefined && Date.now() - seen.logged < REFUSAL_LOG_MS) {
-      seen.since++;
-      return;
-    }
-    const again = seen?.since
-      ? ` (and ${seen.since} more time${seen.since === 1 ? "" : "s"} since)`
-      : "";
-    note(
-      `refused a sender at ${address}: its CurveZMQ key ${
-        key || "(none)"
-      } is not in ${options.curveAllow}${again}`,
-      "warn",
-    );
-    refusals.set(key, { logged: Date.now(), since: 0 });
+    const line = refusals.refused(key, address);
+    if (line !== undefined) note(line, "warn");
   };
 
   const sockets = [socket, control, zap].filter((s) => s !== undefined);
@@ -1338,7 +1400,11 @@ async function serve(options: LoggerOptions): Promise<number> {
       );
       // Between batches, so a busy logger still answers --set-level at once.
       if (control !== undefined) answerControl(control, state, note, status);
-      if (zap !== undefined) answerZap(zap, allowed, refused);
+      if (zap !== undefined) {
+        answerZap(zap, allowed, refused);
+        const held = refusals.heldBack();
+        if (held !== undefined) note(held, "warn");
+      }
       // The book's write() and flush(): lines reach the file before we wait again.
       if (lines.length > 0) await writeLines();
       if (reopen) reopenFile();
