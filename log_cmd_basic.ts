@@ -59,6 +59,9 @@ export const BUFFER_SIZE = 10_000;
 /** How long the logger may be missing before we say that we are waiting. */
 const WAIT_NOTICE_MS = 500;
 
+/** How often a LogSender looks whether the logger refused its key, in ms. */
+const HANDSHAKE_CHECK_MS = 100;
+
 /** Longest sleep while a LogSender waits for room in its buffer. */
 const ROOM_WAIT_MAX_MS = 50;
 
@@ -592,8 +595,9 @@ function curveClientOptions(curve?: SenderCurve): Record<number, string> {
 let monitors = 0;
 
 /**
- * A socket that hears of `socket`'s failed CurveZMQ handshakes (libzmq's
- * socket monitor): a refused key would otherwise look like a missing logger.
+ * A socket that hears of `socket`'s failed handshakes (libzmq's socket
+ * monitor): a refused or missing CurveZMQ key would otherwise look like a
+ * missing logger.
  */
 function watchHandshakes(context: Handle, socket: Handle): Handle {
   const endpoint = `inproc://${PROGRAM}-handshakes-${monitors++}`;
@@ -601,12 +605,12 @@ function watchHandshakes(context: Handle, socket: Handle): Handle {
     ZMQ.EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ.EVENT_HANDSHAKE_FAILED_AUTH;
   check(
     zmq().zmq_socket_monitor(socket, cString(endpoint), events),
-    "Cannot watch the CurveZMQ handshake",
+    "Cannot watch the handshake with the logger",
   );
   const monitor = openSocket(context, ZMQ.PAIR, { [ZMQ.LINGER]: 0 });
   check(
     zmq().zmq_connect(monitor, cString(endpoint)),
-    "Cannot watch the CurveZMQ handshake",
+    "Cannot watch the handshake with the logger",
   );
   return monitor;
 }
@@ -667,6 +671,7 @@ export class LogSender {
   readonly #options: LogSenderOptions & { tag: string; bufferSize: number };
   readonly #monitor?: Handle;
   #refused?: string;
+  #checked = 0;
   #dropped = 0;
   #unreported = 0;
   #closed = false;
@@ -722,9 +727,17 @@ export class LogSender {
     });
   }
 
-  /** Throws when the logger refused this sender's CurveZMQ handshake. */
-  #checkHandshake(): void {
-    if (this.#monitor !== undefined && this.#refused === undefined) {
+  /**
+   * Throws when the logger refused this sender's CurveZMQ handshake. Unless
+   * `always`, it looks at most every HANDSHAKE_CHECK_MS, to keep log() cheap.
+   */
+  #checkHandshake(always = false): void {
+    const now = Date.now();
+    if (
+      this.#monitor !== undefined && this.#refused === undefined &&
+      (always || now - this.#checked >= HANDSHAKE_CHECK_MS)
+    ) {
+      this.#checked = now;
       this.#refused = handshakeProblem(
         this.#monitor,
         this.#where,
@@ -843,7 +856,7 @@ export class LogSender {
     const started = Date.now();
     let reachable = true;
     try {
-      this.#checkHandshake();
+      this.#checkHandshake(true);
     } catch {
       reachable = false; // refused: what is queued can never be delivered
       timeoutMs = 0;
@@ -892,11 +905,11 @@ async function waitForLogger(
   socket: Handle,
   timeoutMs: number,
   onSlow: () => void,
-  handshakes?: { monitor: Handle; problem: () => string | undefined },
+  handshakes: { monitor: Handle; problem: () => string | undefined },
 ): Promise<boolean> {
   const start = Date.now();
   let told = false;
-  const sockets = handshakes ? [socket, handshakes.monitor] : [socket];
+  const sockets = [socket, handshakes.monitor];
   while (true) {
     const waited = Date.now() - start;
     if (waited >= timeoutMs) return false;
@@ -907,7 +920,7 @@ async function waitForLogger(
       Math.min(next - waited, 2 ** 31 - 1),
     );
     if (events & ZMQ.POLLOUT) return true;
-    if (heard && handshakes) {
+    if (heard) {
       const problem = handshakes.problem();
       if (problem !== undefined) throw new Error(problem);
     }
