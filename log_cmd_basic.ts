@@ -70,6 +70,9 @@ const HEADER_ROOM = 512;
 
 const PROGRAM = "log_cmd_basic";
 
+/** How a user runs us, for --help: a compiled binary goes by its name. */
+const COMMAND = Deno.build.standalone ? PROGRAM : `./${PROGRAM}.ts`;
+
 /** What the sender was asked to do on its command line. */
 export interface SenderOptions {
   /** Host name or IP address of the logger. */
@@ -484,10 +487,10 @@ export function splitText(text: string, maxBytes: number): string[] {
 
 function printUsage(): void {
   console.log(`Basic utility to send logs to the logger: joins its arguments
-into one message and sends it to logging_basic.ts.
+into one message and sends it to the logger (logging_basic).
 
-Usage: ./log_cmd_basic.ts [options] [--] word...
-       some_program | ./log_cmd_basic.ts --stdin [options]
+Usage: ${COMMAND} [options] [--] word...
+       some_program | ${COMMAND} --stdin [options]
 
 Options:
   -H, --host HOST       logger's host name or IP address (default ${HOST})
@@ -507,7 +510,7 @@ CurveZMQ, for a logger started with --curve-key (key files in ${KEYS_DIR}/):
       --curve-key FILE  this sender's key pair, for a logger with an allow-list
                         (default: a new pair each run)
       --keygen          print a new key pair file and exit:
-                        ./log_cmd_basic.ts --keygen > ${KEYS_DIR}/sender.key
+                        ${COMMAND} --keygen > ${KEYS_DIR}/sender.key
   -h, --help            print this help and exit
 
 Options come first; the first word that is not an option starts the message.
@@ -517,7 +520,7 @@ With --level, --tag, --timestamps or --hostname the message starts with a
 header the logger reads: <LEVEL> SENT-TIME HOST TAG: text. Without them it
 is sent as it is, like the book's script.
 
-Example: ./log_cmd_basic.ts arg1 arg2 arg3   logs the line "arg1 arg2 arg3"`);
+Example: ${COMMAND} arg1 arg2 arg3   logs the line "arg1 arg2 arg3"`);
 }
 
 const encoder = new TextEncoder();

@@ -90,6 +90,12 @@ const MAX_BATCH = 4096;
 
 const PROGRAM = "logging_basic";
 
+/** How a user runs us, for --help: a compiled binary goes by its name. */
+const COMMAND = Deno.build.standalone ? PROGRAM : `./${PROGRAM}.ts`;
+const SENDER_COMMAND = Deno.build.standalone
+  ? "log_cmd_basic"
+  : "./log_cmd_basic.ts";
+
 /** Where libzmq looks for the ZAP handler (ZeroMQ RFC 27), and our domain. */
 const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
 const ZAP_DOMAIN = "zmqlog";
@@ -779,10 +785,10 @@ function printUsage(): void {
   console.log(`A very basic logger: appends every ZeroMQ message it receives,
 as one line, to a log file.
 
-Usage: ./logging_basic.ts [options]             listen and log
-       ./logging_basic.ts --show [filters]      read the log
-       ./logging_basic.ts --set-level LEVEL     change a running logger's level
-       ./logging_basic.ts --status              ask a running logger what it did
+Usage: ${COMMAND} [options]             listen and log
+       ${COMMAND} --show [filters]      read the log
+       ${COMMAND} --set-level LEVEL     change a running logger's level
+       ${COMMAND} --status              ask a running logger what it did
 
 Options:
   -p, --port PORT          TCP port to listen on (default ${PORT})
@@ -810,20 +816,25 @@ Reading the log (--show):
 
 CurveZMQ, encryption and sender keys (key files are read from ${KEYS_DIR}/):
       --keygen             print a new key pair file and exit:
-                           ./logging_basic.ts --keygen > ${KEYS_DIR}/logger.key
+                           ${COMMAND} --keygen > ${KEYS_DIR}/logger.key
       --curve-key FILE     encrypt: senders must know this key pair's public key
       --curve-allow FILE   let in only senders whose public key is in FILE (one
                            per line, a name may follow); refusals are logged
 
   -h, --help               print this help and exit
 
-Send it logs with ./log_cmd_basic.ts, or any ZeroMQ PUSH socket.
+Send it logs with ${SENDER_COMMAND}, or any ZeroMQ PUSH socket.
 Stop it with Ctrl-C; SIGUSR1 prints what it has logged and dropped; SIGHUP
 opens the log file again (after logrotate) and reads --curve-allow again.
 
-The shebang allows ${LOG_FILENAME} only. For another file, grant it:
+${
+    Deno.build.standalone
+      ? `This binary may write only the file it was built for. For another:
+  deno task compile --file PATH`
+      : `The shebang allows ${LOG_FILENAME} only. For another file, grant it:
   deno run -q --no-prompt -P=logging_basic --allow-write=PATH --allow-read=PATH \\
-    logging_basic.ts --file PATH`);
+    logging_basic.ts --file PATH`
+  }`);
 }
 
 // ---- Listening and logging ----
