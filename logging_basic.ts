@@ -1065,6 +1065,52 @@ function bindControl(context: Handle, file: string): Handle | undefined {
   }
 }
 
+/**
+ * Whether another logger already logs to `file`: its control socket answers.
+ * Binding there would quietly take the socket over (libzmq removes the path
+ * first), leaving two loggers on one file and --status talking to the wrong
+ * one. Where nothing listens, the connection fails at once and the socket
+ * monitor says so, so a logger starting alone does not wait.
+ */
+async function anotherLoggerAt(
+  context: Handle,
+  file: string,
+): Promise<boolean> {
+  const probe = openSocket(context, ZMQ.REQ, {
+    [ZMQ.LINGER]: 0,
+    [ZMQ.IMMEDIATE]: 1, // writable only once a logger is really there
+  });
+  const endpoint = `inproc://${PROGRAM}-probe`;
+  const monitor = openSocket(context, ZMQ.PAIR, { [ZMQ.LINGER]: 0 });
+  try {
+    check(
+      zmq().zmq_socket_monitor(
+        probe,
+        cString(endpoint),
+        ZMQ.EVENT_CONNECT_RETRIED,
+      ),
+      "Cannot look for another logger",
+    );
+    check(
+      zmq().zmq_connect(monitor, cString(endpoint)),
+      "Cannot look for another logger",
+    );
+    check(
+      zmq().zmq_connect(probe, cString(`ipc://${file}${CONTROL_SUFFIX}`)),
+      `Cannot look for another logger at ${file}${CONTROL_SUFFIX}`,
+    );
+    const [ready] = await poll(
+      [probe, monitor],
+      [ZMQ.POLLOUT, ZMQ.POLLIN],
+      CONTROL_TIMEOUT_MS,
+    );
+    return (ready & ZMQ.POLLOUT) !== 0;
+  } finally {
+    zmq().zmq_close(probe);
+    zmq().zmq_close(monitor);
+  }
+}
+
 /** Grows as needed; holds the bytes of the lines to write next. */
 class LineBuffer {
   bytes = new Uint8Array(1 << 17);
@@ -1262,6 +1308,11 @@ async function serve(options: LoggerOptions): Promise<number> {
       context = zmq().zmq_ctx_new();
       if (options.curveAllow !== undefined) zap = bindZapHandler(context);
       socket = bindSocket(context, options, keys, zap !== undefined);
+      if (await anotherLoggerAt(context, options.file)) {
+        throw new Error(
+          `Cannot log to ${options.file}: another logger is logging to it already (it answers at ${options.file}${CONTROL_SUFFIX}); stop that one, or give this one another --file`,
+        );
+      }
     } catch (err) {
       file.close();
       throw err;
@@ -1864,6 +1915,7 @@ const ZMQ = {
   EINTR: 4,
   EAGAIN: 11,
   EADDRINUSE: 98,
+  EVENT_CONNECT_RETRIED: 0x0004,
   EVENT_HANDSHAKE_FAILED_NO_DETAIL: 0x0800,
   EVENT_HANDSHAKE_FAILED_PROTOCOL: 0x2000,
   EVENT_HANDSHAKE_FAILED_AUTH: 0x4000,

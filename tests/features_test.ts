@@ -265,6 +265,36 @@ Deno.test("--set-level and --status with no logger running say so in one line, e
   assert.deepEqual([...Deno.readDirSync(dir.path)], []);
 });
 
+Deno.test("a second logger on the same log file refuses to start, and the first keeps its --status", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const first = await startLogger(dir.path, port);
+  const starting = new Background(LOGGER, ["-p", String(freePort())], {
+    cwd: dir.path,
+  });
+  const timer = setTimeout(() => starting.kill("SIGKILL"), 5000);
+  const second = await starting.finish();
+  clearTimeout(timer);
+  assert.equal(second.code, 1, "the second logger did not exit at once");
+  assert.equal(
+    second.stderr,
+    "logging_basic: Cannot log to ./log.txt: another logger is logging to it already (it answers at ./log.txt.ctl); stop that one, or give this one another --file\n",
+  );
+  assert.equal((await send(["-p", String(port), "still", "here"])).code, 0);
+  assert.equal(await waitForLines(`${dir.path}/log.txt`, 1), "still here\n");
+  const status = await run(LOGGER, ["--status"], { cwd: dir.path });
+  assert.match(status.stdout, /: level debug; 1 message logged to/);
+  assert.equal((await first.stop("SIGKILL")).signal, "SIGKILL");
+  // Killed, it leaves its control socket behind: that does not count.
+  assert.ok(Deno.lstatSync(`${dir.path}/log.txt.ctl`).isSocket);
+  const next = await startLogger(dir.path, port);
+  assert.match(
+    (await run(LOGGER, ["--status"], { cwd: dir.path })).stdout,
+    /: level debug; 0 messages logged to/,
+  );
+  assert.equal((await next.stop()).code, 0);
+});
+
 Deno.test("logger --include/--exclude filter on text, --include-host/--exclude-host on the host", async () => {
   using dir = tempDir();
   const port = freePort();
