@@ -491,6 +491,15 @@ Deno.test("key files round-trip: formatKeyFile writes what parseKeyFile reads", 
     logger.parseKeyFile(`metadata\ncurve\n    public-key = "${PUBLIC_KEY}"\n`),
     { publicKey: PUBLIC_KEY },
   );
+  // The README's `grep -v secret-key` of a key pair file: its public key.
+  assert.deepEqual(
+    sender.parseKeyFile(
+      text.split("\n").filter((line) => !line.includes("secret-key")).join(
+        "\n",
+      ),
+    ),
+    { publicKey: PUBLIC_KEY },
+  );
   assert.deepEqual(logger.parseKeyFile(`${PUBLIC_KEY}\n`), {
     publicKey: PUBLIC_KEY,
   });
