@@ -1,0 +1,278 @@
+/**
+ * The logger's loop: take what ZeroMQ has queued, turn each message into a
+ * line, write the lines, answer the control socket and the key checks, and
+ * wait for more; until Ctrl-C or SIGTERM. The entry script sets up the file
+ * and the sockets; this module runs them.
+ *
+ * @example
+ * ```ts
+ * import { Logger } from "./lib/logger.ts";
+ * const logger = new Logger({ socket, file, options, program: "logging_basic" });
+ * await logger.run(); // until Ctrl-C; then prints what it logged
+ * ```
+ *
+ * @module
+ */
+
+import { describe, plural } from "./cli.ts";
+import type { ControlServer } from "./control.ts";
+import type { LineBuffer, LogFile } from "./log_file.ts";
+import {
+  controlAt,
+  dropReason,
+  escapeControls,
+  formatLine,
+  keepsAll,
+} from "./log_line.ts";
+import type { LoggerOptions } from "./logger_options.ts";
+import {
+  formatMessage,
+  hostName,
+  type Level,
+  type LogMessage,
+  parseMessage,
+} from "./wire.ts";
+import type { SenderGate } from "./zap.ts";
+import { poll, type Socket, ZMQ } from "./zmq.ts";
+
+/** How often an idle logger looks whether it was asked to stop. */
+const STOP_CHECK_MS = 200;
+
+/** Most messages taken in one go before they are written to the file. */
+const MAX_BATCH = 4096;
+
+const decoder = new TextDecoder();
+
+/** What the logger has done so far. */
+export interface Counts {
+  logged: number;
+  droppedLevel: number;
+  droppedFilter: number;
+}
+
+/**
+ * One line on what the logger has logged and dropped.
+ *
+ * @example
+ * ```ts
+ * summary({ logged: 3, droppedLevel: 1, droppedFilter: 0 }, "./log.txt", "warn");
+ * // "3 messages logged to ./log.txt, 1 dropped below level warn"
+ * ```
+ */
+export function summary(counts: Counts, file: string, level: Level): string {
+  let text = `${plural(counts.logged, "message")} logged to ${file}`;
+  if (counts.droppedLevel > 0) {
+    text += `, ${counts.droppedLevel} dropped below level ${level}`;
+  }
+  if (counts.droppedFilter > 0) {
+    text += `, ${counts.droppedFilter} dropped by filters`;
+  }
+  return text;
+}
+
+/**
+ * How a received message becomes a line: a function that returns its line,
+ * or the reason it is dropped. `undefined` where no option needs to read it:
+ * it is then written as it came.
+ */
+type Transform = (bytes: Uint8Array) => string | "level" | "filter";
+
+/** The transform for these options and the level now (see {@link Transform}). */
+function transformFor(
+  options: LoggerOptions,
+  level: Level,
+): Transform | undefined {
+  const filters = { ...options.filters, level };
+  const plain = options.format === "text" && !options.timestamps;
+  if (plain && keepsAll(filters)) return undefined;
+  return (bytes) => {
+    const raw = decoder.decode(bytes);
+    const message = parseMessage(raw);
+    const dropped = dropReason(message, filters);
+    return dropped ?? formatLine(raw, message, Date.now(), options);
+  };
+}
+
+/**
+ * Takes the messages queued on the socket, without waiting, and adds their
+ * lines to `out`. ZeroMQ writes each message straight into `out`; with no
+ * transform it stays there as it came, followed by a newline. Each frame of a
+ * multi-frame message is a message of its own, as the book's recv() loop
+ * reads them. Returns how many messages it took (at most MAX_BATCH).
+ */
+function receiveQueued(
+  socket: Socket,
+  maxSize: number,
+  transform: Transform | undefined,
+  out: LineBuffer,
+  counts: Counts,
+): number {
+  let taken = 0;
+  while (taken < MAX_BATCH) {
+    out.reserve(maxSize + 1);
+    const start = out.length;
+    const size = socket.receive(out.bytes.subarray(start, start + maxSize));
+    if (size === -1) break;
+    taken++;
+    if (transform === undefined) {
+      const end = start + size;
+      if (controlAt(out.bytes, start, end) < end) {
+        // Rare: a control character; escape it so it cannot forge a line.
+        const escaped = escapeControls(out.bytes.slice(start, end));
+        out.reserve(escaped.length + 1);
+        out.bytes.set(escaped, start);
+        out.length = start + escaped.length;
+      } else {
+        out.length = end;
+      }
+      out.bytes[out.length++] = 0x0a;
+      counts.logged++;
+      continue;
+    }
+    const line = transform(out.bytes.slice(start, start + size));
+    if (line === "level") counts.droppedLevel++;
+    else if (line === "filter") counts.droppedFilter++;
+    else {
+      out.addLine(line);
+      counts.logged++;
+    }
+  }
+  return taken;
+}
+
+/** What a logger runs: its PULL socket, file and helpers, all set up. */
+export interface LoggerParts {
+  socket: Socket;
+  file: LogFile;
+  options: LoggerOptions;
+  program: string;
+  control?: ControlServer;
+  gate?: SenderGate;
+}
+
+/** The receive-and-write loop, with its level, counts and signals. */
+export class Logger {
+  readonly counts: Counts = { logged: 0, droppedLevel: 0, droppedFilter: 0 };
+  #level: Level;
+  #transform: Transform | undefined;
+  #stopping = false;
+  #reloadKeys = false;
+
+  constructor(readonly parts: LoggerParts) {
+    this.#level = parts.options.filters.level;
+    this.#transform = transformFor(parts.options, this.#level);
+  }
+
+  /** What the logger has done, as `--status` and SIGUSR1 tell it. */
+  status(): string {
+    const { file } = this.parts.options;
+    return `level ${this.#level}; ${summary(this.counts, file, this.#level)}`;
+  }
+
+  /** Changes the level (`--set-level`) and says so in the log. */
+  setLevel(level: Level): string {
+    const reply = `level changed from ${this.#level} to ${level}`;
+    this.#level = level;
+    this.note(reply);
+    return reply;
+  }
+
+  /** The logger's own notes go into the log like a message of its own. */
+  note(text: string, level: Level = "info"): void {
+    const { options, program, file } = this.parts;
+    const message: LogMessage = {
+      level,
+      sent: new Date().toISOString(),
+      host: hostName(),
+      tag: program,
+      text,
+    };
+    const raw = formatMessage(message);
+    file.lines.addLine(formatLine(raw, message, Date.now(), options));
+    this.#transform = transformFor(options, this.#level);
+  }
+
+  /**
+   * Logs until Ctrl-C or SIGTERM, then writes what it has received and says
+   * what it did on stderr. Resolves to the exit status; a failure throws.
+   */
+  async run(): Promise<number> {
+    using _signals = this.#listenForSignals();
+    const { socket, file, options, control, gate } = this.parts;
+    const sockets = [socket, control?.socket, gate?.socket]
+      .filter((s) => s !== undefined);
+    const handlers = {
+      setLevel: (level: Level) => this.setLevel(level),
+      status: () => this.status(),
+    };
+    while (true) {
+      const taken = receiveQueued(
+        socket,
+        options.maxMessageSize,
+        this.#transform,
+        file.lines,
+        this.counts,
+      );
+      // Between batches, so a busy logger still answers --set-level at once.
+      control?.answer(handlers);
+      gate?.answer((line) => this.note(line, "warn"));
+      // The book's write() and flush(): lines reach the file before we wait again.
+      await file.flush(() => this.#stopping);
+      if (this.#reloadKeys) this.#reloadAllowList();
+      if (taken > 0) continue;
+      if (this.#stopping) break;
+      await poll(sockets, ZMQ.POLLIN, STOP_CHECK_MS);
+    }
+    console.error(
+      `${this.parts.program}: stopped; ${
+        summary(this.counts, options.file, this.#level)
+      }`,
+    );
+    return 0;
+  }
+
+  /**
+   * Ctrl-C and SIGTERM end the loop; it writes what it has, then exits.
+   * SIGHUP (after logrotate moved the file) makes it open its path again,
+   * and read --curve-allow again. SIGUSR1 prints the status on stderr.
+   */
+  #listenForSignals(): Disposable {
+    const stop = () => this.#stopping = true;
+    const hangUp = () => {
+      this.parts.file.reopenSoon();
+      this.#reloadKeys = this.parts.gate !== undefined;
+    };
+    const report = () =>
+      console.error(`${this.parts.program}: ${this.status()}`);
+    const listeners: [Deno.Signal, () => void][] = [
+      ["SIGINT", stop],
+      ["SIGTERM", stop],
+      ["SIGHUP", hangUp],
+      ["SIGUSR1", report],
+    ];
+    for (const [signal, listener] of listeners) {
+      Deno.addSignalListener(signal, listener);
+    }
+    return {
+      [Symbol.dispose]() {
+        for (const [signal, listener] of listeners) {
+          Deno.removeSignalListener(signal, listener);
+        }
+      },
+    };
+  }
+
+  /** Reads --curve-allow again (SIGHUP); a bad file keeps the list it had. */
+  #reloadAllowList(): void {
+    this.#reloadKeys = false;
+    try {
+      this.note(this.parts.gate!.reload());
+    } catch (err) {
+      console.error(
+        `${this.parts.program}: ${
+          describe(err)
+        }; still using the allow-list it had`,
+      );
+    }
+  }
+}
