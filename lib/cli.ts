@@ -94,3 +94,16 @@ export function fail(program: string, err: unknown): number {
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
+
+/**
+ * How a user runs one of the scripts, for `--help`: a compiled binary goes
+ * by its name.
+ *
+ * @example
+ * ```ts
+ * commandName("logging_basic"); // "./logging_basic.ts" (or "logging_basic" when compiled)
+ * ```
+ */
+export function commandName(program: string): string {
+  return Deno.build.standalone ? program : `./${program}.ts`;
+}

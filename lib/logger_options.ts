@@ -16,7 +16,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { parseArgsProblem, parsePort, UsageError } from "./cli.ts";
+import { commandName, parseArgsProblem, parsePort, UsageError } from "./cli.ts";
 import { KEYS_DIR } from "./keys.ts";
 import type { Filters } from "./log_line.ts";
 import { LEVELS, parseLevel } from "./wire.ts";
@@ -352,11 +352,6 @@ export function parseLoggerArgs(
 export function bindEndpoint(bind: string, port: number): string {
   const host = bind.includes(":") && !bind.startsWith("[") ? `[${bind}]` : bind;
   return `tcp://${host}:${port}`;
-}
-
-/** How a user runs a program, for --help: a compiled binary goes by its name. */
-export function commandName(program: string): string {
-  return Deno.build.standalone ? program : `./${program}.ts`;
 }
 
 /** The logger's `--help`, for the book's defaults in `defaults`. */
