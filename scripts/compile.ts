@@ -30,6 +30,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { addonFor, parseManifest } from "../lib/addon.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DIST = "dist";
@@ -49,43 +50,9 @@ const ZEROMQ_KEEP = [
   "build/manifest.json",
 ];
 
-/** One build of the zeromq addon, as build/manifest.json describes it. */
-export interface AddonBuild {
-  os: string;
-  arch: string;
-  libc: string;
-  abi: number;
-  path: string;
-}
-
-/**
- * The zeromq addon a binary for `target` embeds: the first one the scripts'
- * loader tries on that platform (same os, arch and libc, highest ABI first).
- *
- * @example
- * ```ts
- * addonFor("aarch64-unknown-linux-gnu", builds).path;
- * // "linux/arm64/node/glibc-127-Release/addon.node"
- * ```
- */
-export function addonFor(target: string, builds: AddonBuild[]): AddonBuild {
-  const [cpu, , os, env] = target.split("-");
-  const arch = cpu === "aarch64" ? "arm64" : "x64";
-  const libc = env === "musl" ? "musl" : "glibc";
-  const matching = builds
-    .filter((b) => b.os === os && b.arch === arch && b.libc === libc)
-    .sort((a, b) => b.abi - a.abi);
-  if (matching.length === 0) {
-    throw new Error(`npm:zeromq has no addon for ${target}`);
-  }
-  return matching[0];
-}
-
-/** The addon builds listed in zeromq's build/manifest.json text. */
-export function parseManifest(text: string): AddonBuild[] {
-  return Object.entries(JSON.parse(text) as Record<string, string>)
-    .map(([key, path]) => ({ ...JSON.parse(key), path }));
-}
+// The addon locator the scripts load libzmq with: a binary embeds the build
+// that the scripts would load on its target.
+export { addonFor, parseManifest } from "../lib/addon.ts";
 
 /**
  * The `deno compile` permission flags for a script: its shebang's flags with

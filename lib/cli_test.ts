@@ -1,0 +1,22 @@
+/** Unit tests: The command-line pieces both scripts share. */
+
+import assert from "node:assert/strict";
+import { parsePort, UsageError } from "./cli.ts";
+
+Deno.test("parsePort accepts 1-65535 and names the bad value otherwise", () => {
+  assert.equal(parsePort("1", "listen"), 1);
+  assert.equal(parsePort("65535", "listen"), 65535);
+  for (
+    const bad of ["0", "65536", "70000", "abc", "", "5555x", "-1", "1.5", " 80"]
+  ) {
+    assert.throws(
+      () => parsePort(bad, "listen"),
+      (err: Error) =>
+        err instanceof UsageError &&
+        err.message ===
+          `Cannot listen as '--port' must be 1-65535: current value is ${
+            JSON.stringify(bad)
+          }`,
+    );
+  }
+});
