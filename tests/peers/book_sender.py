@@ -8,7 +8,7 @@
 
     The port comes from $PORT (default 5555, as in the book). Unlike the
     book, it closes its socket and terminates its context before exiting,
-    so that modern pyzmq delivers the message (see PLATFORM.md).
+    so that modern pyzmq delivers the message (see docs/platform.md).
 """
 
 import os
