@@ -93,19 +93,22 @@ export async function main(args: string[]): Promise<number> {
       return 0;
     }
     const curve = senderCurve(options);
-    return options.stdin
-      ? await sendLines(options, curve, MAX_MESSAGE_SIZE)
-      : await sendOnce(options, curve);
+    if (options.stdin) await sendLines(options, curve, MAX_MESSAGE_SIZE);
+    else await sendOnce(options, curve);
+    return 0;
   } catch (err) {
     return fail(PROGRAM, err);
   }
 }
 
-/** Sends the one message of the command line; resolves to the exit status. */
+/**
+ * Sends the one message of the command line, and returns once it is
+ * delivered; rejects with one line when it cannot be.
+ */
 async function sendOnce(
   options: SenderOptions,
   curve?: SenderCurve,
-): Promise<number> {
+): Promise<void> {
   const where = `${options.host}:${options.port}`;
   const timeoutMs = options.timeout === undefined
     ? Infinity
@@ -125,7 +128,8 @@ async function sendOnce(
     connectEndpoint(options.host, options.port),
     `Cannot connect to ${where}`,
   );
-  const connected = await waitForLogger(socket, timeoutMs, {
+  const message = new TextEncoder().encode(wireText(options, options.message));
+  const handshakes = {
     onSlow: () => {
       const limit = options.timeout === undefined
         ? "Ctrl-C to give up"
@@ -136,22 +140,22 @@ async function sendOnce(
     },
     monitor,
     problem: () => handshakeProblem(monitor, where, curve),
-  });
-  if (!connected) {
-    console.error(
-      `${PROGRAM}: no logger at ${where} after ${options.timeout} s; message not sent`,
-    );
-    return 1;
-  }
-  const message = new TextEncoder().encode(wireText(options, options.message));
-  socket.send(message, ZMQ.DONTWAIT, `Cannot send to ${where}`);
+  };
+  // Send once a logger is there; should it go again in between, wait again.
+  do {
+    const waited = Date.now() - started;
+    if (!await waitForLogger(socket, timeoutMs - waited, handshakes)) {
+      throw new Error(
+        `no logger at ${where} after ${options.timeout} s; message not sent`,
+      );
+    }
+  } while (!socket.send(message, ZMQ.DONTWAIT, `Cannot send to ${where}`));
   // Deliver before we end: the rest of --timeout, or as long as it takes.
   const left = timeoutMs - (Date.now() - started);
   socket.set(
     ZMQ.LINGER,
     Number.isFinite(left) ? Math.max(100, Math.round(left)) : -1,
   );
-  return 0;
 }
 
 /**

@@ -114,7 +114,8 @@ export async function main(args: string[]): Promise<number> {
       case "serve":
         return await serve(options);
       case "show":
-        return await showLog(options, PROGRAM);
+        await showLog(options);
+        return 0;
       case "control":
         console.log(
           `${PROGRAM}: ${await askLogger(options.file, options.request!)}`,

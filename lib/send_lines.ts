@@ -8,7 +8,7 @@
  * ```ts
  * import { sendLines } from "./lib/send_lines.ts";
  * // some_program | ./log_cmd_basic.ts --stdin
- * const status = await sendLines(options, undefined, 65536);
+ * await sendLines(options, undefined, 65536);
  * ```
  *
  * @module
@@ -26,33 +26,27 @@ const PROGRAM = "log_cmd_basic";
 
 /**
  * Sends each line of standard input as a message, skipping empty lines and
- * cutting a line longer than the logger takes (`maxMessageSize`). Resolves
- * to the exit status.
+ * cutting a line longer than the logger takes (`maxMessageSize`). Rejects
+ * with one line, saying how many lines went, when not all could be sent.
  */
 export async function sendLines(
   options: SenderOptions,
   curve: SenderCurve | undefined,
   maxMessageSize: number,
-): Promise<number> {
+): Promise<void> {
   const where = `${options.host}:${options.port}`;
   const timeoutMs = options.timeout === undefined
     ? Infinity
     : options.timeout * 1000;
-  let sender: LogSender;
-  try {
-    sender = new LogSender({
-      host: options.host,
-      port: options.port,
-      tag: options.tag ?? PROGRAM,
-      hostname: options.hostname,
-      timestamps: options.timestamps,
-      plain: !options.header,
-      curve,
-    });
-  } catch (err) {
-    console.error(`${PROGRAM}: ${describe(err)}`);
-    return 1;
-  }
+  const sender = new LogSender({
+    host: options.host,
+    port: options.port,
+    tag: options.tag ?? PROGRAM,
+    hostname: options.hostname,
+    timestamps: options.timestamps,
+    plain: !options.header,
+    curve,
+  });
   const maxText = maxMessageSize - HEADER_ROOM;
   let sent = 0;
   let told = false;
@@ -82,18 +76,15 @@ export async function sendLines(
     await forEachLine(Deno.stdin.readable, maxText, sendLine);
   } catch (err) {
     await sender.close(0);
-    console.error(`${PROGRAM}: ${describe(err)}; ${sent} lines sent`);
-    return 1;
+    throw new Error(`${describe(err)}; ${sent} lines sent`);
   }
   if (!await sender.close(timeoutMs)) {
-    console.error(
-      `${PROGRAM}: ${
+    throw new Error(
+      `${
         sender.refused ?? `no logger at ${where} after ${options.timeout} s`
       }; up to ${sent} lines were not delivered`,
     );
-    return 1;
   }
-  return 0;
 }
 
 /**

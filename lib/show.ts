@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { showLog } from "./lib/show.ts";
- * await showLog({ file: "./log.txt", filters, format: "text", follow: false }, "logging_basic");
+ * await showLog({ file: "./log.txt", filters, format: "text", follow: false });
  * ```
  *
  * @module
@@ -61,25 +61,12 @@ function showLine(text: string, line: LogLine, options: ShowOptions): string {
 
 /**
  * Prints the log's lines that pass the filters; with `--follow`, goes on
- * printing new ones as they are written, and starts over when the file is
- * truncated or replaced (logrotate). Resolves to the exit status.
+ * printing new ones as they are written (until Ctrl-C), and starts over when
+ * the file is truncated or replaced (logrotate). Rejects with one line when
+ * the file cannot be read.
  */
-export async function showLog(
-  options: ShowOptions,
-  program: string,
-): Promise<number> {
-  let file: WatchedFile;
-  try {
-    file = new WatchedFile(options.file);
-  } catch (err) {
-    console.error(
-      `${program}: Cannot read log file '${options.file}': ${
-        fileProblem(err, options.file, "read")
-      }`,
-    );
-    return 1;
-  }
-  using _file = file;
+export async function showLog(options: ShowOptions): Promise<void> {
+  using file = openToRead(options.file);
   let stopping = false;
   const stop = () => stopping = true;
   if (options.follow) Deno.addSignalListener("SIGINT", stop);
@@ -97,15 +84,24 @@ export async function showLog(
       if (file.replaced()) printer.startOver();
     }
   } catch (err) {
-    if (err instanceof Deno.errors.BrokenPipe) return 0; // e.g. piped into head
-    console.error(
-      `${program}: Cannot read log file '${options.file}': ${describe(err)}`,
+    if (err instanceof Deno.errors.BrokenPipe) return; // e.g. piped into head
+    throw new Error(
+      `Cannot read log file '${options.file}': ${describe(err)}`,
     );
-    return 1;
   } finally {
     if (options.follow) Deno.removeSignalListener("SIGINT", stop);
   }
-  return 0;
+}
+
+/** Opens the log to read it, or says in one line why it cannot. */
+function openToRead(path: string): WatchedFile {
+  try {
+    return new WatchedFile(path);
+  } catch (err) {
+    throw new Error(
+      `Cannot read log file '${path}': ${fileProblem(err, path, "read")}`,
+    );
+  }
 }
 
 /** The log file as `--show` reads it: text as it comes, and whether logrotate changed it. */
