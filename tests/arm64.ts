@@ -54,7 +54,7 @@ Deno.test("arm64: the logger runs on aarch64 and logs x86_64 senders, ours and t
     "--port",
     String(port),
   ]);
-  const logger = new Background(qemu, args, { cwd: dir.path });
+  await using logger = new Background(qemu, args, { cwd: dir.path });
   await waitForPort(port, 120_000); // start-up under emulation takes seconds
   const { stdout: arch } = await run("file", ["-L", ARM_DENO]);
   assert.match(arch, /ARM aarch64/);
@@ -127,8 +127,8 @@ Deno.test("arm64: the sender runs on aarch64 and delivers to an x86_64 logger", 
     "system",
   ]);
   // Started before the logger, as in the book.
-  const sender = new Background(qemu, args, { cwd: dir.path });
-  const logger = await startLogger(dir.path, port);
+  await using sender = new Background(qemu, args, { cwd: dir.path });
+  await using logger = await startLogger(dir.path, port);
   const sent = await sender.finish();
   assert.equal(sent.code, 0, sent.stderr);
   assert.equal(

@@ -106,7 +106,7 @@ for (const [args, pattern] of badSenderArgs) {
 Deno.test("logger refuses a port already in use in one line, exit 1", async () => {
   using dir = tempDir();
   const port = freePort();
-  const first = await startLogger(dir.path, port);
+  await using first = await startLogger(dir.path, port);
   const second = await run(LOGGER, ["--port", String(port)], { cwd: dir.path });
   assertOneLineError(
     second,

@@ -69,7 +69,7 @@ Deno.test("with libzmq's system calls interrupted (EINTR), the logger starts, lo
 Deno.test("with libzmq's system calls interrupted (EINTR), the sender connects and delivers", async () => {
   using dir = tempDir();
   const port = freePort();
-  await using logger = new Background(LOGGER, ["--port", String(port)], {
+  await using _logger = new Background(LOGGER, ["--port", String(port)], {
     cwd: dir.path,
   });
   await waitForPort(port);

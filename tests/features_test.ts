@@ -30,7 +30,7 @@ const RFC3339_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** Runs the sender with `stdin` piped in. */
 async function sendStdin(args: string[], input: string | Uint8Array) {
-  const child = new Deno.Command(SENDER, {
+  await using child = new Deno.Command(SENDER, {
     args: ["--stdin", ...args],
     stdin: "piped",
     stdout: "piped",
@@ -48,7 +48,7 @@ async function sendStdin(args: string[], input: string | Uint8Array) {
 Deno.test("logger --timestamps starts each line with the arrival time, RFC 3339 UTC with ms", async () => {
   using dir = tempDir();
   const port = freePort();
-  const logger = await startLogger(dir.path, port, ["--timestamps"]);
+  await using logger = await startLogger(dir.path, port, ["--timestamps"]);
   const before = Date.now();
   assert.equal((await send(["-p", String(port), "arg1", "arg2"])).code, 0);
   const text = await waitForLines(`${dir.path}/log.txt`, 1);
@@ -63,7 +63,7 @@ Deno.test("logger --timestamps starts each line with the arrival time, RFC 3339 
 Deno.test("sender -T stamps its own clock; with logger --timestamps both clocks are on the line", async () => {
   using dir = tempDir();
   const port = freePort();
-  const logger = await startLogger(dir.path, port, ["--timestamps"]);
+  await using logger = await startLogger(dir.path, port, ["--timestamps"]);
   const out = await send(
     [
       "-p",
@@ -94,7 +94,7 @@ Deno.test("sender -T stamps its own clock; with logger --timestamps both clocks 
 Deno.test("sender with options lands as one readable line in the book's own Python logger", async () => {
   using dir = tempDir();
   const port = freePort();
-  const logger = await startBookLogger(dir.path, port);
+  await using logger = await startBookLogger(dir.path, port);
   const out = await send(
     [
       "-p",
@@ -129,7 +129,7 @@ Deno.test("sender with options lands as one readable line in the book's own Pyth
 Deno.test("logger --level warn drops lower levels, counts plain messages as info, and says how many it dropped", async () => {
   using dir = tempDir();
   const port = freePort();
-  const logger = await startLogger(dir.path, port, ["--level", "warn"]);
+  await using logger = await startLogger(dir.path, port, ["--level", "warn"]);
   for (
     const level of [
       "debug",
@@ -184,7 +184,7 @@ Deno.test("logger --level warn drops lower levels, counts plain messages as info
 Deno.test("--set-level changes a running logger's level without losing a message, and the change is logged", async () => {
   using dir = tempDir();
   const port = freePort();
-  const logger = await startLogger(dir.path, port, ["--level", "error"]);
+  await using logger = await startLogger(dir.path, port, ["--level", "error"]);
   assert.equal(
     (await send([
       "-p",
@@ -268,8 +268,8 @@ Deno.test("--set-level and --status with no logger running say so in one line, e
 Deno.test("a second logger on the same log file refuses to start, and the first keeps its --status", async () => {
   using dir = tempDir();
   const port = freePort();
-  const first = await startLogger(dir.path, port);
-  const starting = new Background(LOGGER, ["-p", String(freePort())], {
+  await using first = await startLogger(dir.path, port);
+  await using starting = new Background(LOGGER, ["-p", String(freePort())], {
     cwd: dir.path,
   });
   const timer = setTimeout(() => starting.kill("SIGKILL"), 5000);
@@ -287,7 +287,7 @@ Deno.test("a second logger on the same log file refuses to start, and the first 
   assert.equal((await first.stop("SIGKILL")).signal, "SIGKILL");
   // Killed, it leaves its control socket behind: that does not count.
   assert.ok(Deno.lstatSync(`${dir.path}/log.txt.ctl`).isSocket);
-  const next = await startLogger(dir.path, port);
+  await using next = await startLogger(dir.path, port);
   assert.match(
     (await run(LOGGER, ["--status"], { cwd: dir.path })).stdout,
     /: level debug; 0 messages logged to/,
@@ -298,7 +298,7 @@ Deno.test("a second logger on the same log file refuses to start, and the first 
 Deno.test("logger --include/--exclude filter on text, --include-host/--exclude-host on the host", async () => {
   using dir = tempDir();
   const port = freePort();
-  const logger = await startLogger(dir.path, port, [
+  await using logger = await startLogger(dir.path, port, [
     "--include",
     "disk|fan",
     "--exclude",
@@ -337,7 +337,7 @@ Deno.test("logger --include/--exclude filter on text, --include-host/--exclude-h
 Deno.test("logger --format json writes JSON Lines with both times, host, tag, level and message", async () => {
   using dir = tempDir();
   const port = freePort();
-  const logger = await startLogger(dir.path, port, ["--format", "json"]);
+  await using logger = await startLogger(dir.path, port, ["--format", "json"]);
   assert.equal(
     (await send([
       "-p",
@@ -456,7 +456,7 @@ Deno.test("--show filters an existing log by level, time range, host and text", 
 Deno.test("--show --follow prints new matching lines as the logger writes them, like tail -f | grep", async () => {
   using dir = tempDir();
   const port = freePort();
-  const logger = await startLogger(dir.path, port, ["--timestamps"]);
+  await using logger = await startLogger(dir.path, port, ["--timestamps"]);
   for (let i = 0; i < 15; i++) {
     assert.equal(
       (await send([
@@ -472,7 +472,7 @@ Deno.test("--show --follow prints new matching lines as the logger writes them, 
     );
   }
   await waitForLines(`${dir.path}/log.txt`, 15);
-  const follower = new Background(LOGGER, [
+  await using follower = new Background(LOGGER, [
     "--show",
     "--follow",
     "--level",
@@ -517,7 +517,7 @@ Deno.test("--show --follow prints new matching lines as the logger writes them, 
 Deno.test("--stdin sends each line as a message, skips empty lines, and cuts over-long lines", async () => {
   using dir = tempDir();
   const port = freePort();
-  const logger = await startLogger(dir.path, port);
+  await using logger = await startLogger(dir.path, port);
   const long = "x".repeat(70_000);
   const out = await sendStdin(
     ["-p", String(port)],
@@ -538,20 +538,21 @@ Deno.test("--stdin keeps memory bounded on endless input while the logger is awa
   const port = freePort();
   const total = 1_000_000;
   // 1,000,000 lines of 200 bytes: 200 MB that must not pile up in the sender.
-  const generator = new Deno.Command(PYTHON, {
+  await using generator = new Deno.Command(PYTHON, {
     args: [
       "-c",
       `import sys\nfor i in range(${total}): sys.stdout.write('%09d %s\\n' % (i, 'y' * 189))`,
     ],
     stdout: "piped",
   }).spawn();
-  const sender = new Deno.Command(SENDER, {
+  await using sender = new Deno.Command(SENDER, {
     args: ["--stdin", "-p", String(port)],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
   const piping = generator.stdout.pipeTo(sender.stdin);
+  piping.catch(() => {}); // awaited below; fails only if the test does
   await sleep(3000);
   const ps = await run("ps", ["-o", "rss=", "-p", String(sender.pid)]);
   const rss = Number(ps.stdout.trim()) * 1024;
@@ -560,7 +561,7 @@ Deno.test("--stdin keeps memory bounded on endless input while the logger is awa
     rss < 150 * 1024 * 1024,
     `sender holds ${Math.round(rss / 1048576)} MiB while the logger is away`,
   );
-  const logger = await startLogger(dir.path, port);
+  await using logger = await startLogger(dir.path, port);
   await piping;
   const end = await sender.output();
   assert.equal(end.code, 0, new TextDecoder().decode(end.stderr));
@@ -600,21 +601,21 @@ function apiUser(port: number, bufferSize?: number) {
 Deno.test("LogSender: open once, log many, reconnect after a logger restart, lose nothing given while it was down", async () => {
   using dir = tempDir();
   const port = freePort();
-  let logger = await startLogger(dir.path, port);
+  await using first = await startLogger(dir.path, port);
   await using program = apiUser(port);
   assert.equal(await program.ask("log 100 before"), "logged 100 dropped 0");
   await waitForLines(`${dir.path}/log.txt`, 100);
-  assert.equal((await logger.stop()).code, 0);
+  assert.equal((await first.stop()).code, 0);
   await sleep(300);
   // The logger is down: these wait in the buffer.
   assert.equal(await program.ask("log 500 during"), "logged 500 dropped 0");
   await sleep(300);
-  logger = await startLogger(dir.path, port);
+  await using second = await startLogger(dir.path, port);
   assert.equal(await program.ask("log 100 after"), "logged 100 dropped 0");
   assert.equal(await program.ask("close"), "closed");
   assert.equal((await program.finish()).code, 0);
   const text = await waitForLines(`${dir.path}/log.txt`, 700);
-  await logger.stop();
+  await second.stop();
   const expected = [
     ...Array.from({ length: 100 }, (_, i) => `before ${i}`),
     ...Array.from({ length: 500 }, (_, i) => `during ${i}`),
@@ -633,7 +634,7 @@ Deno.test("LogSender: past its buffer it drops, counts, and says so in the log a
   );
   assert.equal(ok + dropped, 80);
   assert.ok(ok >= 50 && dropped > 0, answer);
-  const logger = await startLogger(dir.path, port);
+  await using logger = await startLogger(dir.path, port);
   assert.equal(await program.ask("send 1 later"), "sent 1");
   assert.equal(await program.ask("close"), "closed");
   const end = await program.finish();
@@ -662,7 +663,7 @@ Deno.test("--show --follow finishes the rotated file, then starts over on the ne
   using dir = tempDir();
   const log = `${dir.path}/log.txt`;
   Deno.writeTextFileSync(log, "old 1\nold 2\n");
-  const follower = new Background(LOGGER, ["--show", "--follow"], {
+  await using follower = new Background(LOGGER, ["--show", "--follow"], {
     cwd: dir.path,
   });
   await sleep(700);

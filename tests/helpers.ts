@@ -11,7 +11,7 @@ export const ROOT = new URL("..", import.meta.url).pathname;
 export const LOGGER = `${ROOT}logging_basic.ts`;
 /** The sender, run through its shebang. */
 export const SENDER = `${ROOT}log_cmd_basic.ts`;
-/** Debian's python3, the one that sees python3-zmq (see PLATFORM.md). */
+/** Debian's python3, the one that sees python3-zmq (see docs/platform.md). */
 export const PYTHON = "/usr/bin/python3";
 /** The Python peers written like the book's scripts. */
 export const PEERS = `${ROOT}tests/peers/`;
@@ -176,7 +176,27 @@ export function readText(path: string): string {
   }
 }
 
-/** Waits until the file holds at least `count` lines; returns its text. */
+/** The last `count` lines of `text`, each cut to a readable length, for errors. */
+function tail(text: string, count = 3): string {
+  if (text === "") return "the file is empty or missing";
+  const lines = text.split("\n");
+  const whole = lines.at(-1) === "";
+  if (whole) lines.pop();
+  const shown = lines.slice(-count).map((line) =>
+    line.length > 80
+      ? `${JSON.stringify(line.slice(0, 60))}... (${line.length} chars)`
+      : JSON.stringify(line)
+  );
+  return `it ends with ${shown.join(", ")}${
+    whole ? "" : " (no newline at the end)"
+  }`;
+}
+
+/**
+ * Waits until the file holds at least `count` lines and returns its text.
+ * Throws at the deadline, naming the file, the lines it wanted and what was
+ * there. To show that nothing more arrives, use {@link readAfter}.
+ */
 export async function waitForLines(
   path: string,
   count: number,
@@ -186,9 +206,25 @@ export async function waitForLines(
   while (true) {
     const text = readText(path);
     const lines = text.split("\n").length - 1;
-    if (lines >= count || Date.now() > deadline) return text;
+    if (lines >= count) return text;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${path}: expected at least ${count} line${
+          count === 1 ? "" : "s"
+        } within ${timeoutMs} ms, found ${lines}; ${tail(text)}`,
+      );
+    }
     await sleep(20);
   }
+}
+
+/**
+ * Waits `ms` milliseconds, then returns the file's text ("" if it does not
+ * exist): for checking that nothing more arrived meanwhile.
+ */
+export async function readAfter(path: string, ms: number): Promise<string> {
+  await sleep(ms);
+  return readText(path);
 }
 
 /** Resolves after `ms` milliseconds. */
@@ -260,7 +296,11 @@ export async function* lines(
   if (pending) yield pending;
 }
 
-/** Waits until the file is at least `bytes` long (cheaper than counting lines). */
+/**
+ * Waits until the file is at least `bytes` long (cheaper than counting lines)
+ * and returns its size. Throws at the deadline, naming the file, the size it
+ * wanted and the size it had.
+ */
 export async function waitForSize(
   path: string,
   bytes: number,
@@ -269,13 +309,20 @@ export async function waitForSize(
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
-    let size = 0;
+    let size: number | undefined;
     try {
       size = Deno.statSync(path).size;
-    } catch {
-      // Not there yet.
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
     }
-    if (size >= bytes || Date.now() > deadline) return size;
+    if (size !== undefined && size >= bytes) return size;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${path}: expected at least ${bytes} bytes within ${timeoutMs} ms, ${
+          size === undefined ? "but there is no such file" : `found ${size}`
+        }`,
+      );
+    }
     await sleep(intervalMs);
   }
 }
@@ -307,6 +354,26 @@ export async function sendBulk(
 }
 
 /**
+ * Checks a log of bulk_sender.py messages ("NAME SEQ" lines): each sender's
+ * in order from 0 with no gap and none twice, so what is there of a sender
+ * is a prefix of what it sent. Returns how many lines each sender has.
+ */
+export function assertInOrderNoGaps(text: string): Map<string, number> {
+  const next = new Map<string, number>();
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop(); // the newline that ends the file
+  for (const line of lines) {
+    const [name, seq, ...rest] = line.split(" ");
+    const expected = next.get(name) ?? 0;
+    if (rest.length > 0 || seq !== String(expected)) {
+      throw new Error(`${name}: expected ${expected}, got line "${line}"`);
+    }
+    next.set(name, expected + 1);
+  }
+  return next;
+}
+
+/**
  * Checks a log of sendBulk's messages: each exactly once, each sender's in
  * order. Returns how many lines it read.
  */
@@ -315,18 +382,7 @@ export function assertEachOnceInOrder(
   senders: number,
   each: number,
 ): number {
-  const next = new Map<string, number>();
-  let count = 0;
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    const [name, seq] = line.split(" ");
-    const expected = next.get(name) ?? 0;
-    if (Number(seq) !== expected) {
-      throw new Error(`${name}: expected ${expected}, got line "${line}"`);
-    }
-    next.set(name, expected + 1);
-    count++;
-  }
+  const next = assertInOrderNoGaps(text);
   const totals = [...next.entries()].sort().map(([name, n]) => `${name}=${n}`);
   const wanted = Array.from({ length: senders }, (_, s) => `s${s}=${each}`)
     .sort();
@@ -335,5 +391,5 @@ export function assertEachOnceInOrder(
       `per-sender counts ${totals.join(" ")}, expected ${wanted.join(" ")}`,
     );
   }
-  return count;
+  return [...next.values()].reduce((sum, n) => sum + n, 0);
 }

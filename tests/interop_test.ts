@@ -20,7 +20,7 @@ import {
 Deno.test("the book's Python sender logs into logging_basic.ts", async () => {
   using dir = tempDir();
   const port = freePort();
-  const logger = await startLogger(dir.path, port);
+  await using logger = await startLogger(dir.path, port);
   for (
     const words of [["arg1", "arg2", "arg3"], [
       "Hello",
@@ -44,7 +44,7 @@ Deno.test("the book's Python sender logs into logging_basic.ts", async () => {
 Deno.test("log_cmd_basic.ts logs into the book's Python logger", async () => {
   using dir = tempDir();
   const port = freePort();
-  const logger = await startBookLogger(dir.path, port);
+  await using logger = await startBookLogger(dir.path, port);
   for (
     const words of [["arg1", "arg2", "arg3"], ["213", "32456", "dsf", "234"], [
       "ünïcode",
@@ -70,7 +70,7 @@ Deno.test("log_cmd_basic.ts waits for the book's Python logger when started firs
     dir.path,
   );
   await new Promise((resolve) => setTimeout(resolve, 700));
-  const logger = await startBookLogger(dir.path, port);
+  await using logger = await startBookLogger(dir.path, port);
   const out = await sending;
   assert.equal(out.code, 0);
   assert.match(out.stderr, /waiting for the logger at localhost:\d+/);

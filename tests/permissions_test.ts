@@ -104,7 +104,7 @@ Deno.test("logger given one file writes that file, and cannot write ./log.txt", 
     `--allow-read=${given}`,
     LOGGER,
   ];
-  const logger = new Background(
+  await using logger = new Background(
     "deno",
     [...granted, "--file", given, "--port", String(port)],
     { cwd: dir.path },

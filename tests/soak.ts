@@ -18,7 +18,7 @@ import {
 Deno.test("soak: 8 concurrent senders, 1,000,000 messages, each exactly once and in order", async () => {
   using dir = tempDir();
   const port = freePort();
-  const logger = await startLogger(dir.path, port);
+  await using logger = await startLogger(dir.path, port);
   const senders = 8;
   const each = 125_000;
   const started = performance.now();
