@@ -14,6 +14,7 @@
  * @module
  */
 
+import { escapeControlText, escapeJson } from "./escape.ts";
 import { type Level, LEVELS, type LogMessage, parseMessage } from "./wire.ts";
 
 /** Which messages are kept: where logs are stored, and where they are read. */
@@ -91,55 +92,6 @@ export function formatLine(
   return style.timestamps ? `${time} ${text}` : text;
 }
 
-/** True for the bytes escaped in text lines: controls but tab, and DEL. */
-function isControl(byte: number): boolean {
-  return (byte < 0x20 && byte !== 0x09) || byte === 0x7f;
-}
-
-/** The index of the first control byte in `bytes[start, end)`, or `end`. */
-export function controlAt(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-): number {
-  for (let i = start; i < end; i++) if (isControl(bytes[i])) return i;
-  return end;
-}
-
-/**
- * Escapes control characters as rsyslog does, `#` and three octal digits,
- * so a message cannot start a line of its own or drive a terminal: newline
- * becomes `#012`, carriage return `#015`, escape `#033`. Tab stays a tab.
- *
- * @example
- * ```ts
- * new TextDecoder().decode(escapeControls(new TextEncoder().encode("a\nb")));
- * // "a#012b"
- * ```
- */
-export function escapeControls(bytes: Uint8Array): Uint8Array {
-  const out: number[] = [];
-  for (const byte of bytes) {
-    if (!isControl(byte)) out.push(byte);
-    else {out.push(
-        0x23,
-        ...[...byte.toString(8).padStart(3, "0")].map((d) => d.charCodeAt(0)),
-      );}
-  }
-  return new Uint8Array(out);
-}
-
-/** {@link escapeControls} for a string. */
-export function escapeControlText(text: string): string {
-  return text.replace(
-    CONTROLS,
-    (c) => `#${c.charCodeAt(0).toString(8).padStart(3, "0")}`,
-  );
-}
-
-// deno-lint-ignore no-control-regex -- matching control characters is the point
-const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f]/g;
-
 /**
  * A JSON Lines record for a message, with every field (null when unknown).
  *
@@ -150,14 +102,14 @@ const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f]/g;
  * ```
  */
 export function jsonLine(message: LogMessage, received: string | null): string {
-  return JSON.stringify({
+  return escapeJson(JSON.stringify({
     received,
     sent: message.sent ?? null,
     host: message.host ?? null,
     tag: message.tag ?? null,
     level: message.level,
     message: message.text,
-  });
+  }));
 }
 
 /** A line of a log file, read back. */

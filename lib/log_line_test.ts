@@ -1,14 +1,8 @@
 /** Unit tests: Log lines: filters, escaping, JSON Lines, reading back. */
 
 import assert from "node:assert/strict";
-import {
-  dropReason,
-  escapeControls,
-  escapeControlText,
-  formatLine,
-  jsonLine,
-  parseLogLine,
-} from "./log_line.ts";
+import { escapeControls, escapeControlText } from "./escape.ts";
+import { dropReason, formatLine, jsonLine, parseLogLine } from "./log_line.ts";
 import { parseMessage } from "./wire.ts";
 
 Deno.test("dropReason applies the level, then text and host patterns", () => {

@@ -17,13 +17,8 @@
 import { describe, plural } from "./cli.ts";
 import type { ControlServer } from "./control.ts";
 import type { LineBuffer, LogFile } from "./log_file.ts";
-import {
-  controlAt,
-  dropReason,
-  escapeControls,
-  formatLine,
-  keepsAll,
-} from "./log_line.ts";
+import { escapeTail, unsafeAt } from "./escape.ts";
+import { dropReason, formatLine, keepsAll } from "./log_line.ts";
 import type { LoggerOptions } from "./logger_options.ts";
 import {
   formatMessage,
@@ -40,6 +35,23 @@ const STOP_CHECK_MS = 200;
 
 /** Most messages taken in one go before they are written to the file. */
 const MAX_BATCH = 4096;
+
+/**
+ * Bytes received after which a batch is written (and the control socket and
+ * signals are heard), whatever the count: with large messages a batch of
+ * 4096 would hold gigabytes once escaped, and the lines behind it would wait
+ * for all of them.
+ */
+const MAX_BATCH_BYTES = 1 << 20;
+
+/** How often a logger that is never idle stops to hear signals. */
+const BUSY_YIELD_MS = 50;
+
+/** After Ctrl-C or SIGTERM, how long the logger goes on writing what is queued. */
+const STOP_DRAIN_MS = 1000;
+
+/** ... and how long the socket must stay empty to count as drained. */
+const STOP_QUIET_MS = 50;
 
 const decoder = new TextDecoder();
 
@@ -108,28 +120,25 @@ function receiveQueued(
   counts: Counts,
 ): number {
   let taken = 0;
-  while (taken < MAX_BATCH) {
+  let received = 0;
+  while (taken < MAX_BATCH && received < MAX_BATCH_BYTES) {
     out.reserve(maxSize + 1);
     const start = out.length;
     const size = socket.receive(out.bytes.subarray(start, start + maxSize));
     if (size === -1) break;
     taken++;
+    received += size;
     if (transform === undefined) {
       const end = start + size;
-      if (controlAt(out.bytes, start, end) < end) {
-        // Rare: a control character; escape it so it cannot forge a line.
-        const escaped = escapeControls(out.bytes.slice(start, end));
-        out.reserve(escaped.length + 1);
-        out.bytes.set(escaped, start);
-        out.length = start + escaped.length;
-      } else {
-        out.length = end;
-      }
+      // Rare: a character that could forge a line or fool a terminal.
+      out.length = unsafeAt(out.bytes, start, end);
+      if (out.length < end) escapeTail(out, end);
+      out.reserve(1);
       out.bytes[out.length++] = 0x0a;
       counts.logged++;
       continue;
     }
-    const line = transform(out.bytes.slice(start, start + size));
+    const line = transform(out.bytes.subarray(start, start + size));
     if (line === "level") counts.droppedLevel++;
     else if (line === "filter") counts.droppedFilter++;
     else {
@@ -156,6 +165,9 @@ export class Logger {
   #level: Level;
   #transform: Transform | undefined;
   #stopping = false;
+  #stopBy: number | undefined;
+  #cutShort = false;
+  #yielded = 0;
   #reloadKeys = false;
 
   constructor(readonly parts: LoggerParts) {
@@ -219,16 +231,55 @@ export class Logger {
       // The book's write() and flush(): lines reach the file before we wait again.
       await file.flush(() => this.#stopping);
       if (this.#reloadKeys) this.#reloadAllowList();
-      if (taken > 0) continue;
-      if (this.#stopping) break;
+      if (this.#stopping) {
+        if (await this.#drained(taken)) break;
+        continue;
+      }
+      if (taken > 0) {
+        await this.#hearSignals();
+        continue;
+      }
       await poll(sockets, ZMQ.POLLIN, STOP_CHECK_MS);
     }
+    const cut = this.#cutShort
+      ? `; messages were still arriving after ${
+        STOP_DRAIN_MS / 1000
+      } s of writing what was queued, and those were not taken`
+      : "";
     console.error(
       `${this.parts.program}: stopped; ${
         summary(this.counts, options.file, this.#level)
-      }`,
+      }${cut}`,
     );
     return 0;
+  }
+
+  /**
+   * Lets signals in while busy: they are events for Deno's event loop, which
+   * a loop that always finds messages waiting would otherwise never reach.
+   * At most every BUSY_YIELD_MS, so a busy logger loses no speed to it.
+   */
+  async #hearSignals(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#yielded < BUSY_YIELD_MS) return;
+    this.#yielded = now;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+
+  /**
+   * Once asked to stop: whether what was queued is all written. The socket
+   * must stay empty for STOP_QUIET_MS (a message on its way from the network
+   * is still taken), but a flood that never pauses ends after STOP_DRAIN_MS.
+   */
+  async #drained(taken: number): Promise<boolean> {
+    this.#stopBy ??= Date.now() + STOP_DRAIN_MS;
+    if (Date.now() >= this.#stopBy) {
+      this.#cutShort = true;
+      return true;
+    }
+    if (taken > 0) return false;
+    const [events] = await poll([this.parts.socket], ZMQ.POLLIN, STOP_QUIET_MS);
+    return events === 0;
   }
 
   /**

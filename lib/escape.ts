@@ -1,0 +1,188 @@
+/**
+ * What a log line may not hold raw: characters that would start a line of
+ * their own, drive a terminal, or hide and reorder what a person reads in a
+ * terminal or an editor. Text lines escape them as rsyslog does, `#` and
+ * three octal digits for each byte of the character (newline becomes `#012`,
+ * NEL `#302#205`); JSON Lines keep them as `\uXXXX`, so the record stays
+ * valid and lossless. Tab stays a tab.
+ *
+ * The characters: C0 controls but tab, and DEL; C1 controls (U+0080-U+009F,
+ * NEL among them); the line and paragraph separators U+2028, U+2029; the bidi
+ * controls U+202A-U+202E, U+2066-U+2069 and the marks U+200E, U+200F, U+061C.
+ *
+ * Escaping works on bytes as they came, without an allocation per byte: a
+ * sender may send 64 KiB of control characters in every message.
+ *
+ * @example
+ * ```ts
+ * import { escapeControls } from "./lib/escape.ts";
+ * new TextDecoder().decode(escapeControls(new TextEncoder().encode("a\nb\u202e")));
+ * // "a#012b#342#200#256"
+ * ```
+ *
+ * @module
+ */
+
+/**
+ * How many bytes at `bytes[i]` (before `end`) make a character a text line
+ * may not hold raw, in UTF-8; 0 when the byte starts no such character.
+ */
+export function unsafeLength(
+  bytes: Uint8Array,
+  i: number,
+  end: number,
+): number {
+  const b = bytes[i];
+  if (b < 0x80) return (b < 0x20 && b !== 0x09) || b === 0x7f ? 1 : 0;
+  if (i + 1 >= end) return 0;
+  const c = bytes[i + 1];
+  if (b === 0xc2) return c >= 0x80 && c <= 0x9f ? 2 : 0; // C1
+  if (b === 0xd8) return c === 0x9c ? 2 : 0; // U+061C
+  if (b !== 0xe2 || i + 2 >= end) return 0;
+  const d = bytes[i + 2];
+  if (c === 0x80) {
+    return d === 0x8e || d === 0x8f || (d >= 0xa8 && d <= 0xae) ? 3 : 0;
+  }
+  return c === 0x81 && d >= 0xa6 && d <= 0xa9 ? 3 : 0; // U+2066-U+2069
+}
+
+/**
+ * The index of the first byte of `bytes[start, end)` that starts a character
+ * to escape, or `end`: the fast look at every message.
+ */
+export function unsafeAt(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): number {
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    // Printable ASCII and tab: by far the most common, decided at once.
+    if ((b >= 0x20 && b < 0x7f) || b === 0x09) continue;
+    if (unsafeLength(bytes, i, end) > 0) return i;
+  }
+  return end;
+}
+
+/**
+ * Writes `src[0, length)` escaped into `out` from `at`; returns where it
+ * ended. `out` must have room for the worst case, 4 bytes for each byte.
+ */
+export function escapeInto(
+  src: Uint8Array,
+  length: number,
+  out: Uint8Array,
+  at: number,
+): number {
+  for (let i = 0; i < length;) {
+    const unsafe = unsafeLength(src, i, length);
+    if (unsafe === 0) {
+      out[at++] = src[i++];
+      continue;
+    }
+    for (const stop = i + unsafe; i < stop; i++) {
+      const b = src[i];
+      out[at++] = 0x23; // #
+      out[at++] = 0x30 + (b >> 6);
+      out[at++] = 0x30 + ((b >> 3) & 7);
+      out[at++] = 0x30 + (b & 7);
+    }
+  }
+  return at;
+}
+
+/** Room for a copy, kept between calls: grows to the largest message, once. */
+let scratch = new Uint8Array(0);
+
+/** A buffer that grows, such as the log file's lines. */
+export interface GrowingBytes {
+  bytes: Uint8Array;
+  /** Bytes in use. */
+  length: number;
+  /** Makes room for `size` more bytes after `length` (keeping those before). */
+  reserve(size: number): void;
+}
+
+/**
+ * Escapes the bytes from `out.length` to `to`, where they stand: they are
+ * copied aside once (into memory kept between calls), room is made for the
+ * worst case (4 bytes for each byte), and they are written back escaped;
+ * `out.length` then ends after them.
+ */
+export function escapeTail(out: GrowingBytes, to: number): void {
+  const length = to - out.length;
+  if (scratch.length < length) scratch = new Uint8Array(length);
+  scratch.set(out.bytes.subarray(out.length, to));
+  out.reserve(length * 4);
+  out.length = escapeInto(scratch, length, out.bytes, out.length);
+}
+
+/**
+ * Escapes the characters a text line may not hold raw, as a new array.
+ *
+ * @example
+ * ```ts
+ * new TextDecoder().decode(escapeControls(new TextEncoder().encode("a\nb")));
+ * // "a#012b"
+ * ```
+ */
+export function escapeControls(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length * 4);
+  return out.slice(0, escapeInto(bytes, bytes.length, out, 0));
+}
+
+/** The characters above, in text. */
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const UNSAFE = new RegExp(
+  "[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069]",
+  "g",
+);
+
+const encoder = new TextEncoder();
+
+/**
+ * {@link escapeControls} for a string.
+ *
+ * @example
+ * ```ts
+ * escapeControlText("a\rb\u0085"); // "a#015b#302#205"
+ * ```
+ */
+export function escapeControlText(text: string): string {
+  return text.replace(UNSAFE, escapeChar);
+}
+
+/** Each character's escape, made once: a flood repeats the same few. */
+const escapes = new Map<string, string>();
+
+function escapeChar(char: string): string {
+  let escaped = escapes.get(char);
+  if (escaped === undefined) {
+    escaped = "";
+    for (const b of encoder.encode(char)) {
+      escaped += `#${b.toString(8).padStart(3, "0")}`;
+    }
+    escapes.set(char, escaped);
+  }
+  return escaped;
+}
+
+/** What JSON.stringify leaves raw of the characters above. */
+const UNSAFE_IN_JSON =
+  /[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text with the characters above written as `\uXXXX` (JSON.stringify
+ * already writes the C0 controls so): the same value, nothing hidden.
+ *
+ * @example
+ * ```ts
+ * escapeJson(JSON.stringify("a\u202eb")); // '"a\\u202eb"'
+ * ```
+ */
+export function escapeJson(json: string): string {
+  return json.replace(
+    UNSAFE_IN_JSON,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

@@ -1,0 +1,124 @@
+/** Unit tests: what a log line may not hold raw. */
+
+import assert from "node:assert/strict";
+import {
+  escapeControls,
+  escapeControlText,
+  escapeJson,
+  escapeTail,
+  unsafeAt,
+} from "./escape.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Every character the module escapes, and what a text line holds instead. */
+const UNSAFE: [string, string][] = [
+  ["\x00", "#000"],
+  ["\n", "#012"],
+  ["\r", "#015"],
+  ["\x1b", "#033"],
+  ["\x7f", "#177"],
+  ["\u0080", "#302#200"],
+  ["\u0085", "#302#205"], // NEL
+  ["\u009b", "#302#233"], // CSI
+  ["\u009f", "#302#237"],
+  ["\u061c", "#330#234"], // ARABIC LETTER MARK
+  ["\u200e", "#342#200#216"], // LRM
+  ["\u200f", "#342#200#217"], // RLM
+  ["\u2028", "#342#200#250"], // LINE SEPARATOR
+  ["\u2029", "#342#200#251"], // PARAGRAPH SEPARATOR
+  ["\u202a", "#342#200#252"],
+  ["\u202e", "#342#200#256"], // RIGHT-TO-LEFT OVERRIDE
+  ["\u2066", "#342#201#246"],
+  ["\u2069", "#342#201#251"], // POP DIRECTIONAL ISOLATE
+];
+
+/** Neighbours of those that stay as they are. */
+const SAFE = [
+  "\t",
+  " ",
+  "~",
+  "é",
+  "\u00a0",
+  "\u00a9",
+  "\u060c",
+  "\u200d",
+  "\u2027",
+  "\u202f",
+  "\u2065",
+  "\u206a",
+  "日本",
+  "😀",
+];
+
+Deno.test("C0, DEL, C1, line separators and bidi controls are escaped as #ooo per byte, in bytes and in text alike", () => {
+  for (const [char, escaped] of UNSAFE) {
+    const text = `a${char}b`;
+    assert.equal(dec.decode(escapeControls(enc.encode(text))), `a${escaped}b`);
+    assert.equal(escapeControlText(text), `a${escaped}b`);
+  }
+  for (const char of SAFE) {
+    assert.equal(dec.decode(escapeControls(enc.encode(char))), char);
+    assert.equal(escapeControlText(char), char);
+    assert.equal(
+      unsafeAt(enc.encode(char), 0, enc.encode(char).length),
+      enc.encode(char).length,
+    );
+  }
+  assert.equal(
+    dec.decode(escapeControls(enc.encode("a\nb\rc\x1b[0m\td\x7f\x00é"))),
+    "a#012b#015c#033[0m\td#177#000é",
+  );
+});
+
+Deno.test("a character cut at the end of a message is left as it came", () => {
+  // The first bytes of U+202E and of NEL, without the rest: not those characters.
+  for (const bytes of [[0x61, 0xe2, 0x80], [0x61, 0xc2]]) {
+    const raw = new Uint8Array(bytes);
+    assert.deepEqual(escapeControls(raw), raw);
+    assert.equal(unsafeAt(raw, 0, raw.length), raw.length);
+  }
+});
+
+Deno.test("escapeTail escapes where the bytes stand, growing the buffer for the worst case", () => {
+  const message = enc.encode("ok\x01\u202ex");
+  const out = {
+    bytes: new Uint8Array(16),
+    length: 0,
+    reserve(size: number) {
+      if (this.length + size <= this.bytes.length) return;
+      const bigger = new Uint8Array(this.length + size);
+      bigger.set(this.bytes.subarray(0, this.length));
+      this.bytes = bigger;
+    },
+  };
+  out.bytes.set(enc.encode(">>"));
+  out.bytes.set(message, 2);
+  out.length = 4; // ">>ok" is safe; the rest is not
+  escapeTail(out, 2 + message.length);
+  assert.equal(
+    dec.decode(out.bytes.subarray(0, out.length)),
+    ">>ok#001#342#200#256x",
+  );
+  // 64 KiB of control bytes: each becomes four.
+  out.bytes = new Uint8Array(65536).fill(1);
+  out.length = 0;
+  escapeTail(out, 65536);
+  assert.equal(out.length, 65536 * 4);
+  assert.equal(dec.decode(out.bytes.subarray(0, 8)), "#001#001");
+});
+
+Deno.test("escapeJson writes what JSON.stringify leaves raw as \\uXXXX, and the value is the same", () => {
+  for (const [char] of UNSAFE) {
+    const json = escapeJson(JSON.stringify({ message: `a${char}b` }));
+    assert.equal(JSON.parse(json).message, `a${char}b`);
+    assert.doesNotMatch(
+      json,
+      new RegExp(
+        "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]",
+      ),
+    );
+  }
+  assert.equal(escapeJson(JSON.stringify("a\u202eb")), '"a\\u202eb"');
+});

@@ -1,0 +1,132 @@
+/**
+ * Hostile senders: anything on the network can send to the logger. A flood
+ * of large messages made of control characters (each grows fourfold when
+ * escaped) must not take the logger's memory, delay a good line, or keep it
+ * from stopping; characters that could hide or reorder what a person reads
+ * are escaped. Floods are bounded in count and stay on loopback.
+ */
+
+import assert from "node:assert/strict";
+import {
+  Background,
+  freePort,
+  PEERS,
+  PYTHON,
+  readText,
+  run,
+  SENDER,
+  sleep,
+  startLogger,
+  tempDir,
+  waitForLines,
+} from "./helpers.ts";
+
+/** The logger's peak resident memory so far, in MiB (VmHWM). */
+async function peakMiB(pid: number): Promise<number> {
+  // Deno reads /proc only with --allow-all; cat needs just --allow-run.
+  const status = (await run("cat", [`/proc/${pid}/status`])).stdout;
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+/** `senders` connections, each sending `count` messages of 64 KiB of \x01. */
+function flood(port: number, senders: number, count: number): Background[] {
+  return Array.from(
+    { length: senders },
+    () =>
+      new Background(PYTHON, [
+        `${PEERS}flood_sender.py`,
+        String(port),
+        String(count),
+        "65536",
+        "1",
+      ]),
+  );
+}
+
+for (const args of [[], ["--format", "json"], ["--timestamps"]]) {
+  Deno.test(
+    `a flood of 64 KiB control-character messages from 8 connections${
+      args.length ? ` (${args.join(" ")})` : ""
+    }: a good line is in the file within 3 s and memory stays under 400 MiB`,
+    async () => {
+      using dir = tempDir();
+      const port = freePort();
+      const log = `${dir.path}/log.txt`;
+      await using logger = await startLogger(dir.path, port, args);
+      const flooders = flood(port, 8, 150);
+      try {
+        await sleep(300); // the flood is under way
+        const sent = Date.now();
+        const good = await run(SENDER, [
+          "--port",
+          String(port),
+          "GOOD",
+          "line",
+        ]);
+        assert.equal(good.code, 0, good.stderr);
+        while (!readText(log).includes("GOOD line")) {
+          const waited = Date.now() - sent;
+          assert.ok(waited < 3000, `the good line waited ${waited} ms`);
+          await sleep(20);
+        }
+        for (const flooder of flooders) await flooder.finish();
+        const peak = await peakMiB(logger.pid);
+        assert.ok(peak < 400, `peak RSS ${peak.toFixed(0)} MiB`);
+      } finally {
+        for (const flooder of flooders) await flooder.stop("SIGKILL");
+      }
+      const end = await logger.stop();
+      assert.equal(end.code, 0, end.stderr);
+    },
+  );
+}
+
+Deno.test("SIGTERM during a flood that never pauses ends the logger within 3 s, and it says what it did not take", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  await using logger = await startLogger(dir.path, port);
+  const flooders = flood(port, 8, 2000); // far more than it writes in 3 s
+  try {
+    await waitForLines(`${dir.path}/log.txt`, 20);
+    const asked = Date.now();
+    const end = await logger.stop("SIGTERM");
+    const took = Date.now() - asked;
+    assert.equal(end.code, 0, end.stderr);
+    assert.ok(took < 3000, `stopping took ${took} ms`);
+    const lines = readText(`${dir.path}/log.txt`).split("\n").length - 1;
+    assert.equal(
+      end.stderr,
+      `logging_basic: stopped; ${lines} messages logged to ./log.txt; messages were still arriving after 1 s of writing what was queued, and those were not taken\n`,
+    );
+  } finally {
+    for (const flooder of flooders) await flooder.stop("SIGKILL");
+  }
+});
+
+Deno.test("C1 controls, line separators and bidi controls are escaped in text lines and written as \\uXXXX in JSON", async () => {
+  using dir = tempDir();
+  const text = "pay \u202e0001$ \u2066x\u2069 a\u2028b c\u0085d \u009b31m";
+  for (const args of [[], ["--format", "json"]]) {
+    const port = freePort();
+    // Only ./log.txt may be written through the shebang: one after the other.
+    const file = args.length ? "json.log" : "text.log";
+    await using logger = await startLogger(dir.path, port, args);
+    const sent = await run(SENDER, ["--port", String(port), text]);
+    assert.equal(sent.code, 0, sent.stderr);
+    const line = (await waitForLines(`${dir.path}/log.txt`, 1)).trimEnd();
+    assert.equal((await logger.stop()).code, 0);
+    Deno.renameSync(`${dir.path}/log.txt`, `${dir.path}/${file}`);
+    if (args.length === 0) {
+      assert.equal(
+        line,
+        "pay #342#200#2560001$ #342#201#246x#342#201#251 a#342#200#250b c#302#205d #302#23331m",
+      );
+    } else {
+      assert.equal(JSON.parse(line).message, text, "JSON keeps the text");
+      assert.match(
+        line,
+        /pay \\u202e0001\$ \\u2066x\\u2069 a\\u2028b c\\u0085d \\u009b31m/,
+      );
+    }
+  }
+});
