@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -q --no-prompt -P=logging_basic --allow-write=./log.txt --allow-read=./log.txt,./keys
+#!/usr/bin/env -S deno run -q --no-prompt -P=logging_basic --allow-write=./log.txt --allow-read=./log.txt,./keys --v8-flags=--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks
 /**
  * A very basic logger: chapter 2 of the book, on Deno.
  *
@@ -28,18 +28,20 @@
  * ```
  *
  * The shebang lets Deno write and read `./log.txt` and no other file (and read
- * CurveZMQ key files in `./keys`). To log
- * somewhere else, grant that one file when you start it:
+ * CurveZMQ key files in `./keys`), and gives V8's linear-time regexp engine to
+ * the filters (see lib/pattern.ts). To log somewhere else, grant that one file
+ * when you start it:
  *
  * ```sh
- * deno run -q --no-prompt -P=logging_basic --allow-write=/var/log/zmq.log \
- *   --allow-read=/var/log/zmq.log logging_basic.ts --file /var/log/zmq.log
+ * deno run -q --no-prompt -P=logging_basic \
+ *   --v8-flags=--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks \
+ *   --allow-write=/var/log/zmq.log --allow-read=/var/log/zmq.log \
+ *   logging_basic.ts --file /var/log/zmq.log
  * ```
  *
- * Stop it with Ctrl-C (or SIGTERM): what it has received is written, the
- * file closed, and it exits 0. SIGUSR1 prints what it has logged and dropped.
- * Stop it with Ctrl-C (or SIGTERM): what it has received is written, the
- * file closed, and it exits 0. SIGUSR1 prints what it has logged and dropped.
+ * Stop it with Ctrl-C (or SIGTERM): what it has received is written (for up
+ * to a second, if senders never pause), the file closed, and it exits 0.
+ * SIGUSR1 prints what it has logged and dropped.
  *
  * Reading this file: the book's constants, then `main` (which mode the
  * command line asks for) and `serve`, where the book's steps stand in order:
@@ -234,10 +236,9 @@ export {
   parseAllowList,
   parseKeyFile,
 } from "./lib/keys.ts";
+export { escapeControls, escapeControlText } from "./lib/escape.ts";
 export {
   dropReason,
-  escapeControls,
-  escapeControlText,
   type Filters,
   formatLine,
   jsonLine,

@@ -19,6 +19,7 @@ import { parseArgs } from "node:util";
 import { commandName, parseArgsProblem, parsePort, UsageError } from "./cli.ts";
 import { KEYS_DIR } from "./keys.ts";
 import type { Filters } from "./log_line.ts";
+import { filterPattern, LINEAR_ENGINE_FLAG } from "./pattern.ts";
 import { LEVELS, parseLevel } from "./wire.ts";
 
 /** Lines `--show --follow` starts with, like `tail -f`. */
@@ -134,19 +135,12 @@ export function parseTime(text: string, flag: string, now: number): number {
   return time;
 }
 
-/** Compiles `--include` style patterns, naming the bad one. */
+/**
+ * Compiles `--include` style patterns, naming the bad one. They run in linear
+ * time (lib/pattern.ts says why): the text they match is any sender's.
+ */
 function parsePatterns(texts: string[], flag: string): RegExp[] {
-  return texts.map((text) => {
-    try {
-      return new RegExp(text);
-    } catch {
-      throw new UsageError(
-        `Cannot filter as '${flag}' must be a regular expression: current value is ${
-          JSON.stringify(text)
-        }`,
-      );
-    }
-  });
+  return texts.map((text) => filterPattern(text, flag));
 }
 
 /** The flags as `parseArgs` reads them, with the defaults filled in. */
@@ -383,6 +377,9 @@ Filters, where logs are stored and with --show:
       --exclude REGEX      drop messages whose text matches (repeatable)
       --include-host REGEX keep only messages from matching hosts (repeatable)
       --exclude-host REGEX drop messages from matching hosts (repeatable)
+                           Patterns run in linear time on any text: no
+                           backreferences, lookaheads, (?i:) groups or repeat
+                           counts above 16
 
 Reading the log (--show):
       --since TIME         from TIME: 2026-11-24T10:00 (local), ...Z (UTC),
@@ -409,7 +406,8 @@ ${
       ? `This binary may write only the file it was built for. For another:
   deno task compile --file PATH`
       : `The shebang allows ${LOG_FILENAME} only. For another file, grant it:
-  deno run -q --no-prompt -P=logging_basic --allow-write=PATH --allow-read=PATH \\
-    logging_basic.ts --file PATH`
+  deno run -q --no-prompt -P=logging_basic \\
+    ${LINEAR_ENGINE_FLAG} \\
+    --allow-write=PATH --allow-read=PATH logging_basic.ts --file PATH`
   }`;
 }

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { parseLoggerArgs } from "../logging_basic.ts";
 import { bindEndpoint, parseSize, parseTime } from "./logger_options.ts";
+import { hasLinearEngine } from "./pattern.ts";
 import { connectEndpoint } from "./sender_options.ts";
 
 Deno.test("logger options default to the book: port 5555, all interfaces, ./log.txt, everything kept", () => {
@@ -70,6 +71,38 @@ Deno.test("logger refuses options that do not go together", () => {
     ] as const
   ) {
     assert.throws(() => parseLoggerArgs([...args]), message);
+  }
+});
+
+Deno.test("options without a pattern need no linear regexp engine; patterns are compiled for it", () => {
+  // deno task test starts Deno without the V8 flag the logger's shebang gives.
+  const options = parseLoggerArgs([
+    "--level",
+    "warn",
+    "-T",
+    "--format",
+    "json",
+  ])!;
+  assert.equal(options.filters.level, "warn");
+  assert.equal(parseLoggerArgs(["--show", "--since", "today"])!.mode, "show");
+  const patterns = ["--include", "a", "--exclude", "b", "--include-host", "c"];
+  if (hasLinearEngine()) {
+    const { filters } = parseLoggerArgs([...patterns, "--exclude-host", "d"])!;
+    assert.deepEqual(
+      [
+        filters.include,
+        filters.exclude,
+        filters.includeHost,
+        filters.excludeHost,
+      ]
+        .flat().map((re) => `${re}`),
+      ["/a/l", "/b/l", "/c/l", "/d/l"],
+    );
+  } else {
+    assert.throws(
+      () => parseLoggerArgs(patterns),
+      /^Error: Cannot filter as '--include' needs V8's linear-time regular expressions/,
+    );
   }
 });
 

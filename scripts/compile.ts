@@ -1,8 +1,8 @@
 /**
  * Builds standalone binaries of the logger and the sender with `deno compile`,
  * one pair per target, under dist/<target>/. Each binary embeds only its
- * target's zeromq addon (libzmq) and carries the permissions of its script's
- * shebang; at the end the build prints each binary's size.
+ * target's zeromq addon (libzmq) and carries the permissions and V8 flags of
+ * its script's shebang; at the end the build prints each binary's size.
  *
  * Usage:
  *
@@ -105,6 +105,25 @@ export function compilePermissions(
 }
 
 /**
+ * The V8 flags of a script's shebang (`--v8-flags=...`), for `deno compile`,
+ * which bakes them into the binary: the logger's filters need V8's
+ * linear-time regexp engine (see lib/pattern.ts), in a binary as in a script.
+ *
+ * @example
+ * ```ts
+ * compileV8Flags(
+ *   "#!/usr/bin/env -S deno run -q -P=logging_basic --v8-flags=--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks",
+ * );
+ * // ["--v8-flags=--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks"]
+ * ```
+ */
+export function compileV8Flags(shebang: string): string[] {
+  const words = shebang.split(/\s+/);
+  return words.slice(words.indexOf("run") + 1)
+    .filter((word) => word.startsWith("--v8-flags="));
+}
+
+/**
  * Paths to `--exclude`, relative to the project: every file of node_modules
  * that a binary for `target` does not need (other packages, zeromq's sources
  * and every other platform's addon).
@@ -196,6 +215,7 @@ async function compileOne(
     "--output",
     output,
     ...compilePermissions(shebang, sets, script, logFile),
+    ...compileV8Flags(shebang),
     ...excludesFor(target).flatMap((path) => ["--exclude", path]),
     source,
     // Script arguments given here are baked in, before the user's own.

@@ -1,6 +1,6 @@
 /**
  * `deno task compile`: what the standalone binaries embed and which
- * permissions they carry, checked on binaries built with a stand-in runtime
+ * permissions and V8 flags they carry, checked on binaries built with a stand-in runtime
  * (these machines cannot download Deno's `denort`); and, where a real denort
  * is at hand, the binaries run end to end.
  */
@@ -69,6 +69,14 @@ function bakedPermissions(binary: Uint8Array): Record<string, unknown> {
   return JSON.parse(match[1]);
 }
 
+/** The V8 flags deno compile baked into a binary's metadata. */
+function bakedV8Flags(binary: Uint8Array): string[] {
+  const text = new TextDecoder("latin1").decode(binary);
+  const match = text.match(/"v8_flags":(\[[^\]]*\])/);
+  assert.ok(match, "no v8_flags in the binary's metadata");
+  return JSON.parse(match[1]);
+}
+
 /** The arguments deno compile baked in before the user's own. */
 function bakedArgv(binary: Uint8Array): string[] {
   const text = new TextDecoder("latin1").decode(binary);
@@ -112,18 +120,39 @@ Deno.test("compile embeds only its target's zeromq addon, and the build prints s
   }
 });
 
-Deno.test("compiled binaries carry the permissions of their shebangs", async () => {
+Deno.test("compiled binaries carry the permissions and V8 flags of their shebangs", async () => {
   using dir = tempDir();
   const out = `${dir.path}/dist`;
   const result = await compile(["--output", out], standIn(dir.path));
   assert.equal(result.code, 0, result.stderr);
   const target = Deno.build.target;
-  const logger = bakedPermissions(
-    Deno.readFileSync(`${out}/${target}/logging_basic`),
+  const loggerBinary = Deno.readFileSync(`${out}/${target}/logging_basic`);
+  const senderBinary = Deno.readFileSync(`${out}/${target}/log_cmd_basic`);
+  // The logger's filters need V8's linear-time regexp engine (lib/pattern.ts).
+  assert.ok(
+    bakedV8Flags(loggerBinary).includes("--enable-experimental-regexp-engine"),
+    `logging_basic: ${bakedV8Flags(loggerBinary)}`,
   );
-  const sender = bakedPermissions(
-    Deno.readFileSync(`${out}/${target}/log_cmd_basic`),
+  assert.ok(
+    !bakedV8Flags(senderBinary).includes("--enable-experimental-regexp-engine"),
+    `log_cmd_basic: ${bakedV8Flags(senderBinary)}`,
   );
+  for (
+    const [script, binary] of [
+      [LOGGER, loggerBinary],
+      [SENDER, senderBinary],
+    ] as const
+  ) {
+    const shebang = Deno.readTextFileSync(script).split("\n")[0];
+    for (const word of shebang.split(" ")) {
+      if (!word.startsWith("--v8-flags=")) continue;
+      for (const flag of word.slice("--v8-flags=".length).split(",")) {
+        assert.ok(bakedV8Flags(binary).includes(flag), `${script}: ${flag}`);
+      }
+    }
+  }
+  const logger = bakedPermissions(loggerBinary);
+  const sender = bakedPermissions(senderBinary);
   // The FFI scope is where a binary sees its own embedded node_modules.
   assert.deepEqual(logger.allow_ffi, [
     "/tmp/deno-compile-logging_basic/node_modules",
@@ -274,5 +303,17 @@ Deno.test({
     assert.equal(readText(`${dir.path}/log.txt`), "from a binary\n");
     const { code, stderr } = await logger.stop();
     assert.equal(code, 0, stderr);
+    // Its filters have V8's linear-time engine (lib/pattern.ts): at once.
+    const attack = `${"a".repeat(33)}!`;
+    Deno.writeTextFileSync(`${dir.path}/log.txt`, `${attack}\nends in a\n`, {
+      append: true,
+    });
+    const shown = await run(`${bin}/logging_basic`, [
+      "--show",
+      "--exclude",
+      "(a+)+$",
+    ], { cwd: dir.path });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal(shown.stdout, `from a binary\n${attack}\n`);
   },
 });

@@ -23,6 +23,8 @@ function shebangFlags(path: string): string[] {
   const first = Deno.readTextFileSync(path).split("\n")[0];
   const prefix = "#!/usr/bin/env -S deno run ";
   assert.ok(first.startsWith(prefix), `${path}: shebang is "${first}"`);
+  // Linux (5.1 and later) reads no more of a #! line than this.
+  assert.ok(first.length < 256, `${path}: shebang is ${first.length} bytes`);
   return first.slice(prefix.length).split(" ");
 }
 
@@ -47,6 +49,16 @@ Deno.test("shebangs grant no blanket permission: no -A, every --allow scoped", (
   assert.deepEqual(
     shebangFlags(SENDER).filter((f) => f.startsWith("--allow-")),
     ["--allow-read=./keys"],
+  );
+  // Not a permission: V8's linear-time regexp engine, for the logger's
+  // filters (lib/pattern.ts). The sender has no filters.
+  assert.deepEqual(
+    shebangFlags(LOGGER).filter((f) => f.startsWith("--v8-flags")),
+    ["--v8-flags=--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks"],
+  );
+  assert.deepEqual(
+    shebangFlags(SENDER).filter((f) => f.startsWith("--v8-flags")),
+    [],
   );
 });
 

@@ -1,0 +1,145 @@
+/**
+ * Unit tests: filter patterns that move to V8's linear-time regexp engine
+ * when they backtrack too much.
+ *
+ * The engine exists only in a Deno started with `--v8-flags=...`, and
+ * `deno task test` starts none (the logger's shebang does). So each test
+ * runs filterPattern in a child Deno with the flag and in one without it,
+ * whichever Deno runs the tests; one test checks this Deno too.
+ */
+
+import assert from "node:assert/strict";
+import { UsageError } from "./cli.ts";
+import {
+  filterPattern,
+  hasLinearEngine,
+  LINEAR_ENGINE_FLAG,
+} from "./pattern.ts";
+
+/** What filterPattern made of a pattern, and what its test() gave. */
+interface Compiled {
+  flags?: string;
+  matched?: boolean[];
+  ms?: number;
+  error?: string;
+  usage?: boolean;
+}
+
+/**
+ * Compiles each of `patterns` with filterPattern (as `--exclude`) in a child
+ * Deno with or without the linear engine, and tests it on each of `texts`.
+ */
+async function compileIn(
+  engine: boolean,
+  patterns: string[],
+  texts: string[] = [],
+): Promise<Compiled[]> {
+  const code = `
+    import { filterPattern } from ${
+    JSON.stringify(new URL("./pattern.ts", import.meta.url).href)
+  };
+    import { UsageError } from ${
+    JSON.stringify(new URL("./cli.ts", import.meta.url).href)
+  };
+    const [patterns, texts] = JSON.parse(Deno.args[0]);
+    console.log(JSON.stringify(patterns.map((pattern) => {
+      try {
+        const re = filterPattern(pattern, "--exclude");
+        const started = performance.now();
+        const matched = texts.map((text) => re.test(text));
+        return { flags: re.flags, matched, ms: performance.now() - started };
+      } catch (err) {
+        return { error: err.message, usage: err instanceof UsageError };
+      }
+    })));`;
+  const { code: status, stdout, stderr } = await new Deno.Command(
+    Deno.execPath(),
+    {
+      args: [
+        "eval",
+        "--ext=js",
+        ...(engine ? [LINEAR_ENGINE_FLAG] : []),
+        code,
+        JSON.stringify([patterns, texts]),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    },
+  ).output();
+  assert.equal(status, 0, new TextDecoder().decode(stderr));
+  return JSON.parse(new TextDecoder().decode(stdout));
+}
+
+const ATTACK = `${"a".repeat(33)}!`;
+const NOT_LINEAR =
+  "Cannot filter as '--exclude' must be a regular expression that runs in linear time (no backreferences, lookaheads, (?i:) groups or repeat counts above 16): current value is ";
+
+Deno.test("with the linear engine at hand, '(a+)+$' takes no time on the 34-byte attack and on 64 KiB", async () => {
+  const texts = [ATTACK, `${"a".repeat(65_535)}!`, "ends in aaaa", "x"];
+  const [evil, plain] = await compileIn(true, ["(a+)+$", "^pi|fan"], texts);
+  // The usual engine, which moves to the linear one when it backtracks too much.
+  assert.equal(evil.flags, "");
+  assert.deepEqual(evil.matched, [false, false, true, false]);
+  // The backtracking engine takes minutes on the first text alone.
+  assert.ok(evil.ms! < 1_000, `${evil.ms} ms`);
+  assert.equal(plain.flags, "");
+  assert.deepEqual(plain.matched, [false, false, false, false]);
+});
+
+Deno.test("with the linear engine, what it cannot run in linear time is refused, the rest is kept", async () => {
+  const refused = [
+    "(a)\\1", // backreference
+    "(?<h>x)\\k<h>", // named backreference
+    "(?=a)b", // lookahead
+    "a(?!b)", // negative lookahead
+    "(?i:a)", // case-insensitive group
+    "a{17}", // a part copied more than 16 times
+    "(a{4}){5}",
+  ];
+  const kept = ["a{16}", "a{2,}", "\\d{4}-\\d\\d", "(?<=a)b", "a*?b", "^pi\\b"];
+  const results = await compileIn(true, [...refused, ...kept]);
+  refused.forEach((pattern, i) => {
+    assert.deepEqual(results[i], {
+      error: NOT_LINEAR + JSON.stringify(pattern),
+      usage: true,
+    });
+  });
+  kept.forEach((pattern, i) => {
+    assert.equal(results[refused.length + i].flags, "", pattern);
+  });
+});
+
+Deno.test("without the linear engine a pattern gets the fix; one that is no regular expression is named as such, either way", async () => {
+  const noEngine =
+    `Cannot filter as '--exclude' needs V8's linear-time regular expressions: run ./logging_basic.ts through its shebang, or add ${LINEAR_ENGINE_FLAG} to 'deno run'`;
+  const notRegExp =
+    `Cannot filter as '--exclude' must be a regular expression: current value is "("`;
+  assert.deepEqual(await compileIn(false, ["x", "(a)\\1", "("]), [
+    { error: noEngine, usage: true },
+    { error: noEngine, usage: true },
+    { error: notRegExp, usage: true },
+  ]);
+  assert.deepEqual((await compileIn(true, ["("]))[0], {
+    error: notRegExp,
+    usage: true,
+  });
+});
+
+Deno.test("this Deno: hasLinearEngine says whether the 'l' flag works, and filterPattern follows it", () => {
+  let works = true;
+  try {
+    new RegExp("x", "l");
+  } catch {
+    works = false;
+  }
+  assert.equal(hasLinearEngine(), works);
+  if (works) {
+    assert.equal(filterPattern("x", "--include").source, "x");
+  } else {
+    assert.throws(
+      () => filterPattern("x", "--include"),
+      (err) =>
+        err instanceof UsageError && err.message.includes(LINEAR_ENGINE_FLAG),
+    );
+  }
+});
