@@ -17,11 +17,15 @@
  * @module
  */
 
+import { describe } from "./cli.ts";
 import { type Level, LEVELS } from "./wire.ts";
 import { Context, poll, type Socket, unlinkFile, ZMQ } from "./zmq.ts";
 
 /** The control socket of log file `f` is `f` + this. */
 export const CONTROL_SUFFIX = ".ctl";
+
+/** The longest path a Unix socket may have: sun_path holds 108 bytes with its NUL. */
+export const MAX_SOCKET_PATH = 107;
 
 /** How long the asking side waits for the logger to answer. */
 const CONTROL_TIMEOUT_MS = 1000;
@@ -31,6 +35,31 @@ const MAX_REQUEST = 256;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/**
+ * Where the control socket of log file `file` is: its path, and its ipc://
+ * endpoint, or why it can have none (`unusable`): a path longer than
+ * {@link MAX_SOCKET_PATH} bytes. A path that starts with `@` or `*` gets
+ * `./` in front: libzmq takes `@` for Linux's abstract namespace (no file,
+ * so no file permissions: any local user could connect) and `*` for a
+ * socket of its own choosing elsewhere.
+ *
+ * @example
+ * ```ts
+ * controlSocket("./log.txt"); // { path: "./log.txt.ctl", endpoint: "ipc://./log.txt.ctl" }
+ * controlSocket("@log"); // { path: "./@log.ctl", endpoint: "ipc://./@log.ctl" }
+ * ```
+ */
+export function controlSocket(
+  file: string,
+): { path: string; endpoint: string; unusable?: string } {
+  const path = `${/^[@*]/.test(file) ? "./" : ""}${file}${CONTROL_SUFFIX}`;
+  const bytes = encoder.encode(path).length;
+  const unusable = bytes > MAX_SOCKET_PATH
+    ? `its path is ${bytes} bytes long, and a Unix socket's may have ${MAX_SOCKET_PATH} at most (give --file a shorter path, a relative one say)`
+    : undefined;
+  return { path, endpoint: `ipc://${path}`, unusable };
+}
 
 /** What the logger does for each request: each returns the answer. */
 export interface ControlHandlers {
@@ -42,30 +71,32 @@ export interface ControlHandlers {
 export class ControlServer implements Disposable {
   readonly #path: string;
 
-  private constructor(readonly socket: Socket, file: string) {
-    this.#path = `${file}${CONTROL_SUFFIX}`;
+  private constructor(readonly socket: Socket, path: string) {
+    this.#path = path;
   }
 
   /**
    * Binds the control socket of `file`. Without it the logger still logs:
-   * it says why on stderr and returns undefined.
+   * it says why on stderr, in one line, and returns undefined.
    */
   static open(
     context: Context,
     file: string,
     program: string,
   ): ControlServer | undefined {
+    const { path, endpoint, unusable } = controlSocket(file);
+    const what = `Cannot offer --set-level and --status at ${path}`;
+    if (unusable !== undefined) {
+      console.error(`${program}: ${what}: ${unusable}; logging without them`);
+      return undefined;
+    }
     const socket = context.socket(ZMQ.REP, { [ZMQ.LINGER]: 0 });
-    const path = `${file}${CONTROL_SUFFIX}`;
     try {
-      socket.bind(
-        `ipc://${path}`,
-        `Cannot offer --set-level and --status at ${path}`,
-      );
-      return new ControlServer(socket, file);
+      socket.bind(endpoint, what);
+      return new ControlServer(socket, path);
     } catch (err) {
       socket.close();
-      console.error(`${program}: ${(err as Error).message}`);
+      console.error(`${program}: ${describe(err)}; logging without them`);
       return undefined;
     }
   }
@@ -103,25 +134,25 @@ export class ControlServer implements Disposable {
  * Binding there would quietly take the socket over (libzmq removes the path
  * first), leaving two loggers on one file and --status talking to the wrong
  * one. Where nothing listens, the connection fails at once and the socket
- * monitor says so, so a logger starting alone does not wait.
+ * monitor says so, so a logger starting alone does not wait. Where there can
+ * be no socket (the path is too long), there is no other logger either.
  */
 export async function anotherLoggerAt(
   context: Context,
   file: string,
 ): Promise<boolean> {
+  const { path, endpoint, unusable } = controlSocket(file);
+  if (unusable !== undefined) return false;
   using probe = context.socket(ZMQ.REQ, {
     [ZMQ.LINGER]: 0,
     [ZMQ.IMMEDIATE]: 1, // writable only once a logger is really there
   });
   using monitor = context.socket(ZMQ.PAIR, { [ZMQ.LINGER]: 0 });
-  const endpoint = "inproc://logging_basic-probe";
+  const events = "inproc://logging_basic-probe";
   const what = "Cannot look for another logger";
-  probe.monitor(endpoint, ZMQ.EVENT_CONNECT_RETRIED, what);
-  monitor.connect(endpoint, what);
-  probe.connect(
-    `ipc://${file}${CONTROL_SUFFIX}`,
-    `${what} at ${file}${CONTROL_SUFFIX}`,
-  );
+  probe.monitor(events, ZMQ.EVENT_CONNECT_RETRIED, what);
+  monitor.connect(events, what);
+  probe.connect(endpoint, `${what} at ${path}`);
   const [ready] = await poll(
     [probe, monitor],
     [ZMQ.POLLOUT, ZMQ.POLLIN],
@@ -144,14 +175,19 @@ export async function askLogger(
   file: string,
   request: string,
 ): Promise<string> {
-  const where = `${file}${CONTROL_SUFFIX}`;
+  const { path: where, endpoint, unusable } = controlSocket(file);
+  if (unusable !== undefined) {
+    throw new Error(
+      `No logger can answer for ${file} at ${where}: ${unusable}`,
+    );
+  }
   await using context = new Context();
   // immediate: not writable until a logger is really at the other end.
   using socket = context.socket(ZMQ.REQ, {
     [ZMQ.LINGER]: 0,
     [ZMQ.IMMEDIATE]: 1,
   });
-  socket.connect(`ipc://${where}`, "connect");
+  socket.connect(endpoint, "connect");
   const [ready] = await poll([socket], ZMQ.POLLOUT, CONTROL_TIMEOUT_MS);
   if (!(ready & ZMQ.POLLOUT)) {
     throw new Error(

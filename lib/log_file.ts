@@ -4,6 +4,14 @@
  * for appending (never truncating), writes whole lines, opens its path again
  * after logrotate, and holds what it could not write until it can.
  *
+ * It writes only to a regular file: a symbolic link, FIFO, device, directory
+ * or socket at its path is refused, at start and on every reopen. Deno has no
+ * O_NOFOLLOW, so {@link openLogFile} creates a missing file with O_EXCL
+ * (which never follows a link) and checks an existing one with lstat before
+ * opening it and fstat after. A file it creates gets mode 0640 (less with
+ * the umask); an existing file keeps its mode. A file removed while open is
+ * noticed after each write, and the path opened again.
+ *
  * @example
  * ```ts
  * import { LogFile } from "./lib/log_file.ts";
@@ -22,6 +30,12 @@ export const SHEBANG_LOG_FILE = "./log.txt";
 
 /** How often a logger that cannot write tries again. */
 const WRITE_RETRY_MS = 1000;
+
+/** The mode of a log file the logger creates (before the umask): no one else may write it. */
+export const LOG_FILE_MODE = 0o640;
+
+/** How often the path may change under {@link openLogFile} before it gives up. */
+const OPEN_TRIES = 3;
 
 const encoder = new TextEncoder();
 
@@ -45,6 +59,113 @@ export function fileProblem(
       `--allow-read=${path} logging_basic.ts --file ${path}'`;
   }
   return describe(err);
+}
+
+/**
+ * Opens the log file at `path` for appending, creating it with
+ * {@link LOG_FILE_MODE} if it is missing, or explains in one line why it
+ * cannot: it must be a regular file, and a symbolic link is never followed.
+ *
+ * @example
+ * ```ts
+ * using file = openLogFile("./log.txt");
+ * ```
+ */
+export function openLogFile(path: string): Deno.FsFile {
+  try {
+    return openRegularFile(path);
+  } catch (err) {
+    throw new Error(`Cannot open log file '${path}': ${describe(err)}`);
+  }
+}
+
+/**
+ * {@link openLogFile} without the file name in its errors. Deno's open has no
+ * O_NOFOLLOW, so: a missing file is created with O_EXCL, which fails on
+ * anything at the path, a dangling link too; what is there is looked at with
+ * lstat, opened, and looked at again with fstat: another file in between
+ * (swapped in after the lstat) is closed unwritten, and it starts over.
+ */
+function openRegularFile(path: string): Deno.FsFile {
+  for (let tries = 1;; tries++) {
+    try {
+      return Deno.openSync(path, {
+        append: true,
+        createNew: true,
+        mode: LOG_FILE_MODE,
+      });
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) {
+        throw new Error(fileProblem(err, path, "write"));
+      }
+    }
+    const changing = tries < OPEN_TRIES;
+    let before: Deno.FileInfo;
+    try {
+      before = Deno.lstatSync(path);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound && changing) continue;
+      throw new Error(fileProblem(err, path, "read"));
+    }
+    const kind = notRegular(path, before);
+    if (kind !== undefined) {
+      throw new Error(
+        `it is ${kind}; the logger writes only to a regular file`,
+      );
+    }
+    let file: Deno.FsFile;
+    try {
+      file = openExisting(path);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound && changing) continue;
+      throw new Error(fileProblem(err, path, "write"));
+    }
+    const after = file.statSync();
+    if (after.isFile && after.dev === before.dev && after.ino === before.ino) {
+      return file;
+    }
+    file.close();
+    if (!changing) {
+      throw new Error(
+        `it was replaced while being opened, ${OPEN_TRIES} times; the logger writes only to a regular file`,
+      );
+    }
+  }
+}
+
+/**
+ * Opens an existing file for appending. Read and write, where it may: a FIFO
+ * swapped in after the lstat then opens at once (opened to write only, it
+ * would wait for a reader) and is refused by the fstat after.
+ */
+function openExisting(path: string): Deno.FsFile {
+  try {
+    return Deno.openSync(path, { read: true, append: true });
+  } catch (err) {
+    if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
+  }
+  return Deno.openSync(path, { append: true }); // one it may write, not read
+}
+
+/** What the file at `path` is, when it is not a regular file. */
+function notRegular(path: string, info: Deno.FileInfo): string | undefined {
+  if (info.isFile) return undefined;
+  if (info.isSymlink) return `a symbolic link (to ${linkTarget(path)})`;
+  if (info.isDirectory) return "a directory";
+  if (info.isFifo) return "a FIFO (named pipe)";
+  if (info.isSocket) return "a socket";
+  if (info.isCharDevice) return "a character device";
+  if (info.isBlockDevice) return "a block device";
+  return "not a regular file";
+}
+
+/** Where the symbolic link at `path` points, in one line (JSON's escapes). */
+function linkTarget(path: string): string {
+  try {
+    return JSON.stringify(Deno.readLinkSync(path)).slice(1, -1);
+  } catch {
+    return "a target it cannot read";
+  }
 }
 
 /** Grows as needed; holds the bytes of the lines to write next. */
@@ -86,20 +207,14 @@ export class LogFile implements Disposable {
   readonly lines = new LineBuffer();
   #file: Deno.FsFile;
   #reopenWanted = false;
+  /** The open file was removed: the path must be opened again before writing. */
+  #removed = false;
+  /** Whether fstat may tell if the open file was removed. */
+  #checkLinks = true;
 
   /** Opens `path` for appending, or explains in one line why it cannot. */
   constructor(readonly path: string, readonly program: string) {
-    this.#file = LogFile.#open(path);
-  }
-
-  static #open(path: string): Deno.FsFile {
-    try {
-      return Deno.openSync(path, { append: true, create: true });
-    } catch (err) {
-      throw new Error(
-        `Cannot open log file '${path}': ${fileProblem(err, path, "write")}`,
-      );
-    }
+    this.#file = openLogFile(path);
   }
 
   /** Asks for the path to be opened again at the next flush (SIGHUP, after logrotate). */
@@ -115,6 +230,11 @@ export class LogFile implements Disposable {
    * meantime, so they wait in ZeroMQ's queues and the senders'. When
    * `stopping()` while it fails, it throws with the count of lines not
    * written.
+   *
+   * After each write, fstat tells whether the file is still linked: lines
+   * written to a file removed meanwhile (`rm`, or another file moved over
+   * it) would be lost, so the path is opened again (a new file) and they are
+   * written there; while it cannot be, they are held as above.
    */
   async flush(stopping: () => boolean): Promise<void> {
     const lines = this.lines;
@@ -122,9 +242,14 @@ export class LogFile implements Disposable {
     let failing = false;
     while (written < lines.length) {
       try {
+        if (this.#removed) this.#openRemoved();
         written += this.#file.writeSync(
           lines.bytes.subarray(written, lines.length),
         );
+        if (written === lines.length && this.#unlinked()) {
+          this.#removed = true;
+          written = 0; // they went with the removed file
+        }
       } catch (err) {
         const held = plural(lines.linesFrom(written), "line");
         if (stopping()) {
@@ -155,14 +280,53 @@ export class LogFile implements Disposable {
     this.#reopenIfWanted();
   }
 
+  /**
+   * Whether the open file was removed (fstat: no link left). Deno's fstat
+   * asks for read permission on the path: without it, this cannot tell and
+   * says no, as the logger did before it looked.
+   */
+  #unlinked(): boolean {
+    if (!this.#checkLinks) return false;
+    try {
+      return this.#file.statSync().nlink === 0;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotCapable)) throw err;
+      this.#checkLinks = false;
+      return false;
+    }
+  }
+
+  /** The open file was removed: opens its path again, or throws why not. */
+  #openRemoved(): void {
+    let fresh: Deno.FsFile;
+    try {
+      fresh = openRegularFile(this.path);
+    } catch (err) {
+      throw new Error(
+        `it was removed while open, and opening its path again failed: ${
+          describe(err)
+        }`,
+      );
+    }
+    this.#replaceWith(fresh);
+    console.error(
+      `${this.program}: '${this.path}' was removed or replaced while the logger had it open; writing to the file now at that path`,
+    );
+  }
+
+  #replaceWith(fresh: Deno.FsFile): void {
+    this.#file.close();
+    this.#file = fresh;
+    this.#removed = false;
+  }
+
   /** Opens the path again if asked to, keeping the old file if that fails. */
   #reopenIfWanted(): void {
     if (!this.#reopenWanted) return;
     this.#reopenWanted = false;
+    if (this.#removed) return; // flush opens it again, or says why not
     try {
-      const fresh = LogFile.#open(this.path);
-      this.#file.close();
-      this.#file = fresh;
+      this.#replaceWith(openLogFile(this.path));
     } catch (err) {
       console.error(
         `${this.program}: ${
