@@ -56,6 +56,7 @@
  * @module
  */
 
+import { AcceptWatch } from "./lib/accepts.ts";
 import { fail } from "./lib/cli.ts";
 import { anotherLoggerAt, askLogger, ControlServer } from "./lib/control.ts";
 import {
@@ -147,6 +148,7 @@ async function serve(options: LoggerOptions): Promise<number> {
   using gate = allowed && new SenderGate(context, options.curveAllow!, allowed);
   using socket = context.socket(ZMQ.PULL, pullOptions(options, keys, gate));
   bind(socket, options);
+  using accepts = new AcceptWatch(context, socket, PROGRAM);
   await refuseSecondLogger(context, options.file);
   using control = ControlServer.open(context, options.file, PROGRAM);
 
@@ -157,6 +159,7 @@ async function serve(options: LoggerOptions): Promise<number> {
     program: PROGRAM,
     control,
     gate,
+    accepts,
   });
   return await logger.run();
 }

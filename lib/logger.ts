@@ -14,6 +14,7 @@
  * @module
  */
 
+import type { AcceptWatch } from "./accepts.ts";
 import { describe, plural } from "./cli.ts";
 import type { ControlServer } from "./control.ts";
 import type { LineBuffer, LogFile } from "./log_file.ts";
@@ -157,6 +158,7 @@ export interface LoggerParts {
   program: string;
   control?: ControlServer;
   gate?: SenderGate;
+  accepts?: AcceptWatch;
 }
 
 /** The receive-and-write loop, with its level, counts and signals. */
@@ -210,8 +212,8 @@ export class Logger {
    */
   async run(): Promise<number> {
     using _signals = this.#listenForSignals();
-    const { socket, file, options, control, gate } = this.parts;
-    const sockets = [socket, control?.socket, gate?.socket]
+    const { socket, file, options, control, gate, accepts } = this.parts;
+    const sockets = [socket, control?.socket, gate?.socket, accepts?.socket]
       .filter((s) => s !== undefined);
     const handlers = {
       setLevel: (level: Level) => this.setLevel(level),
@@ -228,6 +230,7 @@ export class Logger {
       // Between batches, so a busy logger still answers --set-level at once.
       control?.answer(handlers);
       gate?.answer((line) => this.note(line, "warn"));
+      accepts?.check();
       // The book's write() and flush(): lines reach the file before we wait again.
       await file.flush(() => this.#stopping);
       if (this.#reloadKeys) this.#reloadAllowList();

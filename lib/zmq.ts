@@ -40,6 +40,8 @@ const SYMBOLS = {
   strlen: { parameters: ["usize"], result: "usize" },
   memcpy: { parameters: ["buffer", "usize", "usize"], result: "usize" },
   unlink: { parameters: ["buffer"], result: "i32" },
+  // To say what the open-file limit is when libzmq runs out of descriptors.
+  getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   zmq_ctx_new: { parameters: [], result: "usize" },
   zmq_ctx_term: { parameters: ["usize"], result: "i32", nonblocking: true },
   zmq_socket: { parameters: ["usize", "i32"], result: "usize" },
@@ -96,7 +98,10 @@ export const ZMQ = {
   EINTR: 4,
   EAGAIN: 11,
   EADDRINUSE: 98,
+  ENFILE: 23,
+  EMFILE: 24,
   EVENT_CONNECT_RETRIED: 0x0004,
+  EVENT_ACCEPT_FAILED: 0x0040,
   EVENT_HANDSHAKE_FAILED_NO_DETAIL: 0x0800,
   EVENT_HANDSHAKE_FAILED_PROTOCOL: 0x2000,
   EVENT_HANDSHAKE_FAILED_AUTH: 0x4000,
@@ -427,4 +432,17 @@ function z85Text(z85: Uint8Array): string {
  */
 export function unlinkFile(path: string): void {
   lib().unlink(cString(path));
+}
+
+/**
+ * This process's limit on open files (soft, which Deno raises to the hard
+ * limit at start), or undefined if the C library would not say.
+ */
+export function openFileLimit(): number | undefined {
+  const limits = new BigUint64Array(2); // struct rlimit: soft, hard
+  const RLIMIT_NOFILE = 7; // Linux
+  if (lib().getrlimit(RLIMIT_NOFILE, new Uint8Array(limits.buffer)) !== 0) {
+    return undefined;
+  }
+  return Number(limits[0]);
 }

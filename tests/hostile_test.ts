@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import {
   Background,
   freePort,
+  LOGGER,
   PEERS,
   PYTHON,
   readText,
@@ -19,6 +20,7 @@ import {
   startLogger,
   tempDir,
   waitForLines,
+  waitForPort,
 } from "./helpers.ts";
 
 /** The logger's peak resident memory so far, in MiB (VmHWM). */
@@ -129,4 +131,42 @@ Deno.test("C1 controls, line separators and bidi controls are escaped in text li
       );
     }
   }
+});
+
+Deno.test("out of file descriptors, the logger says so with its limit and the fix, and takes senders again once connections close", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  // prlimit runs the logger with a hard limit of 48 open files.
+  await using logger = new Background("prlimit", [
+    "--nofile=48:48",
+    LOGGER,
+    "--port",
+    String(port),
+  ], { cwd: dir.path });
+  await waitForPort(port);
+  const held: Deno.Conn[] = [];
+  try {
+    for (let i = 0; i < 80; i++) {
+      held.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+    }
+    await sleep(1500); // libzmq meets EMFILE; the logger looks between batches
+  } finally {
+    for (const conn of held) conn.close();
+  }
+  const sent = await run(SENDER, [
+    "--port",
+    String(port),
+    "--timeout",
+    "10",
+    "after",
+  ]);
+  assert.equal(sent.code, 0, sent.stderr);
+  await waitForLines(`${dir.path}/log.txt`, 1);
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+  assert.match(
+    end.stderr,
+    /^logging_basic: Cannot accept new senders: out of file descriptors \(\d+ failed accepts? so far; this process may open 48 files\): raise the limit \(LimitNOFILE= in its systemd unit, ulimit -n in a shell\)/,
+  );
+  assert.equal(readText(`${dir.path}/log.txt`), "after\n");
 });
