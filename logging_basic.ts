@@ -58,7 +58,12 @@
 
 import { AcceptWatch } from "./lib/accepts.ts";
 import { fail } from "./lib/cli.ts";
-import { anotherLoggerAt, askLogger, ControlServer } from "./lib/control.ts";
+import {
+  anotherLoggerAt,
+  askLogger,
+  ControlServer,
+  controlSocket,
+} from "./lib/control.ts";
 import {
   type CurveKeys,
   printNewKeys,
@@ -149,7 +154,7 @@ async function serve(options: LoggerOptions): Promise<number> {
   using socket = context.socket(ZMQ.PULL, pullOptions(options, keys, gate));
   bind(socket, options);
   using accepts = new AcceptWatch(context, socket, PROGRAM);
-  await refuseSecondLogger(context, options.file);
+  await refuseSecondLogger(options.file);
   using control = ControlServer.open(context, options.file, PROGRAM);
 
   const logger = new Logger({
@@ -201,13 +206,12 @@ function bind(socket: Socket, options: LoggerOptions): void {
 }
 
 /** Two loggers on one file would take turns at its control socket: refuse. */
-async function refuseSecondLogger(
-  context: Context,
-  file: string,
-): Promise<void> {
-  if (await anotherLoggerAt(context, file)) {
+async function refuseSecondLogger(file: string): Promise<void> {
+  if (await anotherLoggerAt(file)) {
     throw new Error(
-      `Cannot log to ${file}: another logger is logging to it already (it answers at ${file}.ctl); stop that one, or give this one another --file`,
+      `Cannot log to ${file}: another logger is logging to it already (it answers at ${
+        controlSocket(file).path
+      }); stop that one, or give this one another --file`,
     );
   }
 }

@@ -4,9 +4,12 @@
  * {@link ControlServer} and the asking side, {@link askLogger}.
  *
  * It is a Unix socket next to the log file (`./log.txt.ctl` for
- * `./log.txt`), so only users who may use that directory on this machine can
- * reach it, and no one over the network. A request is one frame of text,
- * `level NAME` or `status`; the answer is one frame of text.
+ * `./log.txt`), so no one over the network can reach it, and it is its
+ * user's own: made with mode 0600 whatever the umask, and the asking side
+ * talks only to a socket its own user answers on (libzmq gives the peer's
+ * credentials to a ZAP handler), so another user's socket at the path is
+ * never taken for a logger. A request is one frame of text, `level NAME` or
+ * `status`; the answer is one frame of text.
  *
  * @example
  * ```ts
@@ -19,7 +22,16 @@
 
 import { describe } from "./cli.ts";
 import { type Level, LEVELS } from "./wire.ts";
-import { Context, poll, type Socket, unlinkFile, ZMQ } from "./zmq.ts";
+import {
+  Context,
+  effectiveUserId,
+  poll,
+  setUmask,
+  type Socket,
+  type SocketOptions,
+  unlinkFile,
+  ZMQ,
+} from "./zmq.ts";
 
 /** The control socket of log file `f` is `f` + this. */
 export const CONTROL_SUFFIX = ".ctl";
@@ -32,6 +44,12 @@ const CONTROL_TIMEOUT_MS = 1000;
 
 /** Requests are short; anything longer is cut. */
 const MAX_REQUEST = 256;
+
+/** The umask while the control socket is made: read and write for its user only. */
+const CONTROL_UMASK = 0o177;
+
+/** Where libzmq asks a context's ZAP handler (ZeroMQ RFC 27) about a peer. */
+const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -91,6 +109,8 @@ export class ControlServer implements Disposable {
       return undefined;
     }
     const socket = context.socket(ZMQ.REP, { [ZMQ.LINGER]: 0 });
+    // libzmq makes the socket file with the process's umask.
+    const umask = setUmask(CONTROL_UMASK);
     try {
       socket.bind(endpoint, what);
       return new ControlServer(socket, path);
@@ -98,6 +118,8 @@ export class ControlServer implements Disposable {
       socket.close();
       console.error(`${program}: ${describe(err)}; logging without them`);
       return undefined;
+    } finally {
+      setUmask(umask);
     }
   }
 
@@ -130,41 +152,109 @@ export class ControlServer implements Disposable {
 }
 
 /**
- * Whether another logger already logs to `file`: its control socket answers.
- * Binding there would quietly take the socket over (libzmq removes the path
- * first), leaving two loggers on one file and --status talking to the wrong
- * one. Where nothing listens, the connection fails at once and the socket
- * monitor says so, so a logger starting alone does not wait. Where there can
- * be no socket (the path is too long), there is no other logger either.
+ * A REQ socket that talks only to a control socket its own user answers on,
+ * in a context of its own. libzmq asks the context's ZAP handler about each
+ * peer before the handshake ends, with the peer's credentials (SO_PEERCRED)
+ * at the end of the address, `...:UID:GID:PID`; the handler lets only this
+ * process's user through, so nothing is sent to anyone else.
  */
-export async function anotherLoggerAt(
-  context: Context,
-  file: string,
-): Promise<boolean> {
+class ControlConnection implements AsyncDisposable {
+  readonly #context = new Context();
+  readonly #sockets: Socket[] = [];
+  readonly socket: Socket;
+  readonly #zap: Socket;
+  readonly #monitor: Socket;
+
+  constructor(endpoint: string, what: string) {
+    const open = (type: number, options: SocketOptions) => {
+      const socket = this.#context.socket(type, options);
+      this.#sockets.push(socket);
+      return socket;
+    };
+    this.#zap = open(ZMQ.REP, { [ZMQ.LINGER]: 0 });
+    this.#zap.bind(ZAP_ENDPOINT, what);
+    this.socket = open(ZMQ.REQ, {
+      [ZMQ.LINGER]: 0,
+      [ZMQ.IMMEDIATE]: 1, // writable only once the handshake is done
+      [ZMQ.ZAP_DOMAIN]: "zmqlog-control",
+    });
+    this.#monitor = open(ZMQ.PAIR, { [ZMQ.LINGER]: 0 });
+    const events = "inproc://zmqlog-control-events";
+    this.socket.monitor(events, ZMQ.EVENT_CONNECT_RETRIED, what);
+    this.#monitor.connect(events, what);
+    this.socket.connect(endpoint, what);
+  }
+
+  /**
+   * Waits for the handshake: `true` once a socket of this user answers,
+   * `false` when nothing does (the connection fails at once where nothing
+   * listens: the monitor says so), or the user id on the socket when it is
+   * another user's (`-1` when libzmq cannot tell).
+   */
+  async handshake(): Promise<boolean | number> {
+    const deadline = Date.now() + CONTROL_TIMEOUT_MS;
+    const own = effectiveUserId();
+    while (Date.now() < deadline) {
+      const [ready, asked, failed] = await poll(
+        [this.socket, this.#zap, this.#monitor],
+        [ZMQ.POLLOUT, ZMQ.POLLIN, ZMQ.POLLIN],
+        deadline - Date.now(),
+      );
+      if (ready & ZMQ.POLLOUT) return true;
+      if (asked & ZMQ.POLLIN) {
+        const user = this.#answerZap(own);
+        if (user !== own) return user;
+      } else if (failed & ZMQ.POLLIN) return false;
+    }
+    return false;
+  }
+
+  /** Lets the peer through if it runs as `own`; returns its user id. */
+  #answerZap(own: number): number {
+    // version, request id, domain, address, routing id, mechanism.
+    const [version, id, , address] = this.#zap.receiveFrames() ?? [];
+    const peer = /:(\d+):\d+:\d*$/.exec(decoder.decode(address));
+    const user = peer ? Number(peer[1]) : -1;
+    const ok = user === own;
+    this.#zap.sendFrames([
+      version ?? encoder.encode("1.0"),
+      id ?? new Uint8Array(0),
+      encoder.encode(ok ? "200" : "400"),
+      encoder.encode(ok ? "OK" : "another user"),
+      new Uint8Array(0),
+      new Uint8Array(0),
+    ]);
+    return user;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const socket of this.#sockets) socket.close();
+    await this.#context.terminate();
+  }
+}
+
+/**
+ * Whether another logger already logs to `file`: a logger of this user
+ * answers at its control socket. Binding there would quietly take the socket
+ * over (libzmq removes the path first), leaving two loggers on one file and
+ * --status talking to the wrong one. A socket left behind by a killed
+ * logger, or another user's socket, does not count; where there can be no
+ * socket (the path is too long), there is no other logger either.
+ */
+export async function anotherLoggerAt(file: string): Promise<boolean> {
   const { path, endpoint, unusable } = controlSocket(file);
   if (unusable !== undefined) return false;
-  using probe = context.socket(ZMQ.REQ, {
-    [ZMQ.LINGER]: 0,
-    [ZMQ.IMMEDIATE]: 1, // writable only once a logger is really there
-  });
-  using monitor = context.socket(ZMQ.PAIR, { [ZMQ.LINGER]: 0 });
-  const events = "inproc://logging_basic-probe";
-  const what = "Cannot look for another logger";
-  probe.monitor(events, ZMQ.EVENT_CONNECT_RETRIED, what);
-  monitor.connect(events, what);
-  probe.connect(endpoint, `${what} at ${path}`);
-  const [ready] = await poll(
-    [probe, monitor],
-    [ZMQ.POLLOUT, ZMQ.POLLIN],
-    CONTROL_TIMEOUT_MS,
+  await using connection = new ControlConnection(
+    endpoint,
+    `Cannot look for another logger at ${path}`,
   );
-  return (ready & ZMQ.POLLOUT) !== 0;
+  return await connection.handshake() === true;
 }
 
 /**
  * Sends `request` (`level NAME` or `status`) to the logger of log file
  * `file` and resolves to its answer; rejects with one line when no logger
- * answers.
+ * of this user answers.
  *
  * @example
  * ```ts
@@ -181,19 +271,21 @@ export async function askLogger(
       `No logger can answer for ${file} at ${where}: ${unusable}`,
     );
   }
-  await using context = new Context();
-  // immediate: not writable until a logger is really at the other end.
-  using socket = context.socket(ZMQ.REQ, {
-    [ZMQ.LINGER]: 0,
-    [ZMQ.IMMEDIATE]: 1,
-  });
-  socket.connect(endpoint, "connect");
-  const [ready] = await poll([socket], ZMQ.POLLOUT, CONTROL_TIMEOUT_MS);
-  if (!(ready & ZMQ.POLLOUT)) {
+  await using connection = new ControlConnection(endpoint, "connect");
+  const peer = await connection.handshake();
+  if (peer === false) {
     throw new Error(
       `No logger is running for ${file}: nothing answers at ${where}`,
     );
   }
+  if (peer !== true) {
+    throw new Error(
+      `Cannot ask the logger for ${file}: the socket at ${where} is another user's (${
+        peer === -1 ? "user unknown" : `uid ${peer}`
+      }; you are uid ${effectiveUserId()}), so it is not your logger; nothing was sent`,
+    );
+  }
+  const { socket } = connection;
   socket.send(encoder.encode(request), ZMQ.DONTWAIT, "send");
   const [answered] = await poll([socket], ZMQ.POLLIN, CONTROL_TIMEOUT_MS);
   if (!(answered & ZMQ.POLLIN)) {

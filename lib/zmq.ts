@@ -42,6 +42,10 @@ const SYMBOLS = {
   unlink: { parameters: ["buffer"], result: "i32" },
   // To say what the open-file limit is when libzmq runs out of descriptors.
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  // ... and this process's user and umask, for the control socket: Deno's
+  // own Deno.uid() and Deno.umask() would need --allow-sys=uid,umask.
+  geteuid: { parameters: [], result: "u32" },
+  umask: { parameters: ["u32"], result: "u32" },
   zmq_ctx_new: { parameters: [], result: "usize" },
   zmq_ctx_term: { parameters: ["usize"], result: "i32", nonblocking: true },
   zmq_socket: { parameters: ["usize", "i32"], result: "usize" },
@@ -445,4 +449,17 @@ export function openFileLimit(): number | undefined {
     return undefined;
   }
   return Number(limits[0]);
+}
+
+/** This process's effective user id: the owner of what it creates, as peers see it. */
+export function effectiveUserId(): number {
+  return lib().geteuid();
+}
+
+/**
+ * Sets the process's umask through the C library; returns the one it had.
+ * Files libzmq makes meanwhile (an `ipc://` bind's socket) get it.
+ */
+export function setUmask(mask: number): number {
+  return lib().umask(mask);
 }

@@ -60,6 +60,80 @@ function loggerFor(file: string, args: string[]): [string, string[]] {
   ]];
 }
 
+/** A local user made for a test; `await using` removes it, with its home. */
+async function localUser(): Promise<
+  { name: string; uid: number; env: Record<string, string> } & AsyncDisposable
+> {
+  const name = `zmqlog${crypto.randomUUID().slice(0, 8)}`;
+  const made = await run("useradd", [
+    "--create-home",
+    "--shell",
+    "/bin/sh",
+    name,
+  ]);
+  assert.equal(made.code, 0, `useradd ${name}: ${made.stderr}`);
+  const id = await run("id", ["-u", name]);
+  return {
+    name,
+    uid: Number(id.stdout.trim()),
+    // Deno keeps its cache in the user's home.
+    env: { HOME: `/home/${name}` },
+    async [Symbol.asyncDispose]() {
+      const removed = await run("userdel", ["--remove", name]);
+      if (removed.code !== 0) {
+        console.error(`userdel ${name}: ${removed.stderr}`);
+      }
+    },
+  };
+}
+
+/** `command args` run as `user` (setpriv execs it: signals reach it). */
+function asUser(
+  user: { name: string },
+  command: string,
+  args: string[],
+): [string, string[]] {
+  return ["setpriv", [
+    `--reuid=${user.name}`,
+    `--regid=${user.name}`,
+    "--init-groups",
+    "--",
+    command,
+    ...args,
+  ]];
+}
+
+/**
+ * A ZeroMQ REP socket at the path given, that anyone may connect to, answering
+ * every request as a logger would and printing it: someone else's socket.
+ */
+const SQUATTER = `
+import os, sys, zmq
+os.umask(0)
+rep = zmq.Context().socket(zmq.REP)
+rep.bind("ipc://" + sys.argv[1])
+while True:
+    print("asked:", rep.recv().decode(), flush=True)
+    rep.send(b"level debug; 0 messages logged (not a logger)")
+`;
+
+/** Waits until something is at `path`. */
+async function waitForPath(path: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    try {
+      Deno.lstatSync(path);
+      return;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+      if (Date.now() > deadline) {
+        throw new Error(`nothing at ${path} after ${timeoutMs} ms`);
+      }
+      await sleep(20);
+    }
+  }
+}
+
 /** The file mode's permission bits. */
 function modeOf(path: string): string {
   return (Deno.lstatSync(path).mode! & 0o7777).toString(8);
@@ -322,4 +396,97 @@ Deno.test("a log path near PATH_MAX, too long for a Unix socket: the logger star
   const status2 = await run(LOGGER, ["--status"], { cwd: deep });
   assert.equal(status2.code, 0, status2.stderr);
   assert.equal((await near.stop()).code, 0);
+});
+
+Deno.test("the control socket is its user's own (mode 0600) whatever the umask: another local user can neither change the level nor ask the status", async () => {
+  await using user = await localUser();
+  using dir = tempDir();
+  Deno.chmodSync(dir.path, 0o755);
+  const port = freePort();
+  await using logger = new Background(
+    "sh",
+    ["-c", 'umask 000; exec "$0" "$@"', LOGGER, "--port", String(port)],
+    { cwd: dir.path },
+  );
+  await waitForPort(port);
+  assert.equal((await send(["--port", String(port), "one"])).code, 0);
+  await waitForLines(`${dir.path}/log.txt`, 1);
+  for (const args of [["--set-level", "critical"], ["--status"]]) {
+    const [command, argv] = asUser(user, LOGGER, args);
+    const out = await run(command, argv, { cwd: dir.path, env: user.env });
+    assert.equal(out.code, 1, `${args[0]} as ${user.name}: ${out.stdout}`);
+    assert.equal(out.stdout, "");
+  }
+  assert.equal(modeOf(`${dir.path}/log.txt.ctl`), "600");
+  const status = await run(LOGGER, ["--status"], { cwd: dir.path });
+  assert.equal(
+    status.stdout,
+    "logging_basic: level debug; 1 message logged to ./log.txt\n",
+  );
+  assert.equal((await logger.stop()).code, 0);
+});
+
+Deno.test("another user's socket at log.txt.ctl in a shared directory: the logger starts and logs without a control socket, and --status and --set-level will not talk to that socket", async () => {
+  await using user = await localUser();
+  using dir = tempDir();
+  Deno.chmodSync(dir.path, 0o1777); // like /tmp
+  const control = `${dir.path}/log.txt.ctl`;
+  // Root's socket, which the user may connect to but not remove.
+  await using squatter = new Background(PYTHON, ["-c", SQUATTER, control]);
+  await waitForPath(control);
+  const port = freePort();
+  const [command, argv] = asUser(user, LOGGER, ["--port", String(port)]);
+  await using logger = new Background(command, argv, {
+    cwd: dir.path,
+    env: user.env,
+  });
+  await waitForPort(port);
+  assert.equal((await send(["--port", String(port), "hello"])).code, 0);
+  assert.equal(await waitForLines(`${dir.path}/log.txt`, 1), "hello\n");
+  for (const args of [["--status"], ["--set-level", "warn"]]) {
+    const [asker, askArgs] = asUser(user, LOGGER, args);
+    const out = await run(asker, askArgs, { cwd: dir.path, env: user.env });
+    assert.equal(out.code, 1, `${args[0]}: ${out.stdout}`);
+    assert.equal(
+      out.stderr,
+      `logging_basic: Cannot ask the logger for ./log.txt: the socket at ./log.txt.ctl is another user's (uid 0; you are uid ${user.uid}), so it is not your logger; nothing was sent\n`,
+    );
+  }
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+  assert.equal(
+    end.stderr,
+    "logging_basic: Cannot offer --set-level and --status at ./log.txt.ctl: Address already in use; logging without them\n" +
+      "logging_basic: stopped; 1 message logged to ./log.txt\n",
+  );
+  assert.ok(Deno.lstatSync(control).isSocket, "the logger removed it");
+  assert.equal((await squatter.stop("SIGKILL")).stdout, "", "it was asked");
+});
+
+Deno.test("a socket another user left at log.txt.ctl does not stop the logger: it takes the path over and answers --status itself", async () => {
+  await using user = await localUser();
+  using dir = tempDir();
+  Deno.chmodSync(dir.path, 0o1777);
+  const control = `${dir.path}/log.txt.ctl`;
+  const [python, squat] = asUser(user, PYTHON, ["-c", SQUATTER, control]);
+  await using squatter = new Background(python, squat, { env: user.env });
+  await waitForPath(control);
+  const port = freePort();
+  await using logger = await startLogger(dir.path, port);
+  assert.equal((await send(["--port", String(port), "hello"])).code, 0);
+  await waitForLines(`${dir.path}/log.txt`, 1);
+  const status = await run(LOGGER, ["--status"], { cwd: dir.path });
+  assert.equal(
+    status.stdout,
+    "logging_basic: level debug; 1 message logged to ./log.txt\n",
+    status.stderr,
+  );
+  assert.equal(modeOf(control), "600");
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+  assert.equal(
+    end.stderr,
+    "logging_basic: stopped; 1 message logged to ./log.txt\n",
+  );
+  assert.equal((await squatter.stop("SIGKILL")).stdout, "", "it was asked");
 });
