@@ -151,7 +151,7 @@ async function serve(options: LoggerOptions): Promise<number> {
   await using context = new Context();
   // CurveZMQ's key checks must be in place before the socket takes senders.
   using gate = allowed && new SenderGate(context, options.curveAllow!, allowed);
-  using socket = context.socket(ZMQ.PULL, pullOptions(options, keys, gate));
+  using socket = context.socket(ZMQ.PULL, pullOptions(options, keys));
   bind(socket, options);
   using accepts = new AcceptWatch(context, socket, PROGRAM);
   await refuseSecondLogger(options.file);
@@ -171,22 +171,22 @@ async function serve(options: LoggerOptions): Promise<number> {
 
 /**
  * The PULL socket's options. With `keys` it is a CurveZMQ server: only senders
- * that know its public key get in, and with a `gate` libzmq asks it about each.
+ * that know its public key get in (and, with an allow-list, libzmq asks the
+ * SenderGate about each).
  */
-function pullOptions(
-  options: LoggerOptions,
-  keys?: CurveKeys,
-  gate?: SenderGate,
-): SocketOptions {
+function pullOptions(options: LoggerOptions, keys?: CurveKeys): SocketOptions {
   const socket: SocketOptions = {
     [ZMQ.LINGER]: 0, // nothing is ever queued for sending on a PULL socket
     [ZMQ.IPV6]: options.bind.includes(":") ? 1 : 0,
     [ZMQ.MAXMSGSIZE]: options.maxMessageSize,
+    // A ZAP domain makes libzmq refuse peers of ZeroMQ 2's protocol (ZMTP
+    // 1.0), which has no greeting: any bytes sent to the port would be taken
+    // as messages. Without a ZAP handler bound, everyone else still gets in.
+    [ZMQ.ZAP_DOMAIN]: ZAP_DOMAIN,
   };
   if (keys?.secretKey !== undefined) {
     socket[ZMQ.CURVE_SERVER] = 1;
     socket[ZMQ.CURVE_SECRETKEY] = keys.secretKey;
-    if (gate !== undefined) socket[ZMQ.ZAP_DOMAIN] = ZAP_DOMAIN;
   }
   return socket;
 }

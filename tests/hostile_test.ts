@@ -170,3 +170,24 @@ Deno.test("out of file descriptors, the logger says so with its limit and the fi
   );
   assert.equal(readText(`${dir.path}/log.txt`), "after\n");
 });
+
+Deno.test("raw bytes sent to the port are not taken as messages (ZeroMQ 2's greeting-less protocol is refused)", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  await using logger = await startLogger(dir.path, port);
+  // Bytes that do not start with 0xff are how a ZMTP 1.0 peer would begin.
+  for (let i = 0; i < 50; i++) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const bytes = crypto.getRandomValues(new Uint8Array(2000));
+    bytes[0] = 1 + (i % 0xfe);
+    await conn.write(bytes).catch(() => {}); // the logger may hang up first
+    await sleep(10);
+    conn.close();
+  }
+  const sent = await run(SENDER, ["--port", String(port), "GOOD"]);
+  assert.equal(sent.code, 0, sent.stderr);
+  await waitForLines(`${dir.path}/log.txt`, 1);
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+  assert.equal(readText(`${dir.path}/log.txt`), "GOOD\n");
+});
