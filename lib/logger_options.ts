@@ -143,6 +143,32 @@ function parsePatterns(texts: string[], flag: string): RegExp[] {
   return texts.map((text) => filterPattern(text, flag));
 }
 
+/**
+ * `--since -1h` as `--since=-1h`: parseArgs takes a value that starts with
+ * `-` for an option of its own, but an age is the value the help shows.
+ *
+ * @example
+ * ```ts
+ * joinAges(["--show", "--since", "-1h"]); // ["--show", "--since=-1h"]
+ * ```
+ */
+export function joinAges(args: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [arg, next] = [args[i], args[i + 1]];
+    if (
+      (arg === "--since" || arg === "--until") &&
+      /^-\d+[smhd]$/.test(next ?? "")
+    ) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
 /** The flags as `parseArgs` reads them, with the defaults filled in. */
 function readFlags(args: string[], defaults: LoggerDefaults) {
   try {
@@ -298,7 +324,7 @@ export function parseLoggerArgs(
   defaults: LoggerDefaults,
   now = Date.now(),
 ): LoggerOptions | undefined {
-  const flags = readFlags(args, defaults);
+  const flags = readFlags(joinAges(args), defaults);
   if (flags.help) return undefined;
   const mode = pickMode(flags, args);
   const port = parsePort(flags.port, "listen");
