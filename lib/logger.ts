@@ -61,10 +61,13 @@ export interface Counts {
   logged: number;
   droppedLevel: number;
   droppedFilter: number;
+  /** Of droppedLevel, how many under each level that was set (`--set-level`). */
+  droppedBelow?: Map<Level, number>;
 }
 
 /**
- * One line on what the logger has logged and dropped.
+ * One line on what the logger has logged and dropped, naming the level that
+ * dropped each (the level may have changed since).
  *
  * @example
  * ```ts
@@ -74,9 +77,10 @@ export interface Counts {
  */
 export function summary(counts: Counts, file: string, level: Level): string {
   let text = `${plural(counts.logged, "message")} logged to ${file}`;
-  if (counts.droppedLevel > 0) {
-    text += `, ${counts.droppedLevel} dropped below level ${level}`;
-  }
+  const below = counts.droppedBelow ?? new Map([[level, counts.droppedLevel]]);
+  const dropped = [...below].filter(([, n]) => n > 0)
+    .map(([at, n]) => `${n} dropped below level ${at}`);
+  if (dropped.length > 0) text += `, ${dropped.join(", ")}`;
   if (counts.droppedFilter > 0) {
     text += `, ${counts.droppedFilter} dropped by filters`;
   }
@@ -163,7 +167,12 @@ export interface LoggerParts {
 
 /** The receive-and-write loop, with its level, counts and signals. */
 export class Logger {
-  readonly counts: Counts = { logged: 0, droppedLevel: 0, droppedFilter: 0 };
+  readonly counts: Counts = {
+    logged: 0,
+    droppedLevel: 0,
+    droppedFilter: 0,
+    droppedBelow: new Map(),
+  };
   #level: Level;
   #transform: Transform | undefined;
   #stopping = false;
@@ -189,6 +198,13 @@ export class Logger {
     this.#level = level;
     this.note(reply);
     return reply;
+  }
+
+  /** Counts `dropped` messages as dropped below the level now set. */
+  #countDroppedBelow(dropped: number): void {
+    if (dropped === 0) return;
+    const below = this.counts.droppedBelow!;
+    below.set(this.#level, (below.get(this.#level) ?? 0) + dropped);
   }
 
   /** The logger's own notes go into the log like a message of its own. */
@@ -220,6 +236,7 @@ export class Logger {
       status: () => this.status(),
     };
     while (true) {
+      const before = this.counts.droppedLevel;
       const taken = receiveQueued(
         socket,
         options.maxMessageSize,
@@ -227,6 +244,7 @@ export class Logger {
         file.lines,
         this.counts,
       );
+      this.#countDroppedBelow(this.counts.droppedLevel - before);
       // Between batches, so a busy logger still answers --set-level at once.
       control?.answer(handlers);
       gate?.answer((line) => this.note(line, "warn"));
