@@ -1,9 +1,10 @@
 /**
  * The ARM proof (`deno task test:arm64`, also run by CI): the scripts run by
  * the aarch64 Deno from npm under qemu-user, loading the real arm64 libzmq
- * from npm:zeromq, with x86_64 peers on the other end. .ci/run installs what
- * it needs: Debian's qemu-user, libc6-arm64-cross and libstdc++6-arm64-cross,
- * and @deno/linux-arm64-glibc unpacked into .tools/arm64/.
+ * from npm:zeromq, with x86_64 peers on the other end. The task first runs
+ * scripts/arm64.sh, which fetches @deno/linux-arm64-glibc into .tools/arm64/
+ * and names the Debian packages it needs (qemu-user, libc6-arm64-cross,
+ * libstdc++6-arm64-cross) when they are missing; .ci/run installs those.
  */
 
 import assert from "node:assert/strict";
@@ -34,8 +35,7 @@ function arm64Deno(args: string[]): [string, string[]] {
     Deno.statSync(`${SYSROOT}/lib/ld-linux-aarch64.so.1`);
   } catch {
     throw new Error(
-      `no aarch64 Deno at ${ARM_DENO} or no ${SYSROOT}: run .ci/run, or install qemu-user, ` +
-        "libc6-arm64-cross and libstdc++6-arm64-cross and unpack `npm pack @deno/linux-arm64-glibc@2.9.5` there",
+      `no aarch64 Deno at ${ARM_DENO} or no ${SYSROOT}: run it as deno task test:arm64, which fetches the one and names the packages for the other`,
     );
   }
   return ["qemu-aarch64", ["-L", SYSROOT, ARM_DENO, "run", ...args]];
