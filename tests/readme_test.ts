@@ -1,0 +1,219 @@
+/**
+ * The README's commands work as written. Its shell examples that can run on
+ * one machine (loopback, the default port 5555, a copy of this project in a
+ * temporary directory) are taken from README.md itself and run: the book's
+ * demo and the error transcript must print exactly what the README shows,
+ * and every other `./logging_basic.ts` and `./log_cmd_basic.ts` line must be
+ * taken (no usage error). Lines that need another machine (a host name other
+ * than this one, scp, ssh, sudo) are left out, and counted.
+ */
+
+import assert from "node:assert/strict";
+import {
+  Background,
+  readText,
+  ROOT,
+  run,
+  sleep,
+  waitForLines,
+  waitForPort,
+} from "./helpers.ts";
+
+const README = Deno.readTextFileSync(`${ROOT}README.md`);
+const PORT = 5555; // as the README's commands are written
+
+/** The README's code blocks of one kind (`sh`, `console`), in order. */
+function blocks(kind: string): string[] {
+  return [
+    ...README.matchAll(new RegExp("```" + kind + "\\n([\\s\\S]*?)```", "g")),
+  ]
+    .map((match) => match[1]);
+}
+
+/** The console block whose first command is `first`. */
+function transcript(first: string): { command: string; output: string }[] {
+  const block = blocks("console").find((text) => text.startsWith(`$ ${first}`));
+  assert.ok(block, `the README shows a transcript starting with ${first}`);
+  return block.split(/^\$ /m).filter(Boolean).map((step) => {
+    const [command, ...output] = step.split("\n");
+    return {
+      command: command.replace(/\s+#.*$/, ""),
+      output: output.join("\n").replace(/\n*$/, ""),
+    };
+  });
+}
+
+/** A copy of this project in a temporary directory (node_modules hard-linked). */
+async function project(): Promise<{ path: string } & AsyncDisposable> {
+  const path = Deno.makeTempDirSync({ prefix: "zmqlog-readme-" });
+  const files = (await run("git", ["ls-files"], { cwd: ROOT })).stdout.trim()
+    .split("\n");
+  for (const file of files) {
+    Deno.mkdirSync(`${path}/${file}`.replace(/\/[^/]+$/, ""), {
+      recursive: true,
+    });
+    Deno.copyFileSync(`${ROOT}${file}`, `${path}/${file}`);
+    Deno.chmodSync(`${path}/${file}`, Deno.statSync(`${ROOT}${file}`).mode!);
+  }
+  const linked = await run("cp", [
+    "-al",
+    `${ROOT}node_modules`,
+    `${path}/node_modules`,
+  ]);
+  assert.equal(linked.code, 0, linked.stderr);
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true });
+    },
+  };
+}
+
+/** Runs one README command line in `cwd` with bash, as a user would type it. */
+function shell(cwd: string, command: string) {
+  return run("bash", ["-c", command], { cwd });
+}
+
+/** A port nothing listens on, or the README's examples cannot run here. */
+async function portIsFree(): Promise<void> {
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: PORT });
+    conn.close();
+    throw new Error(`something listens on port ${PORT} already`);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.ConnectionRefused)) throw err;
+  }
+}
+
+Deno.test("README: the book's demo prints what the README shows", async () => {
+  await portIsFree();
+  await using dir = await project();
+  await using logger = new Background(`${dir.path}/logging_basic.ts`, [], {
+    cwd: dir.path,
+  });
+  await waitForPort(PORT);
+  for (const { command, output } of transcript("./log_cmd_basic.ts arg1")) {
+    const out = await shell(dir.path, command);
+    assert.equal(out.code, 0, `${command}: ${out.stderr}`);
+    assert.equal(
+      (out.stdout + out.stderr).replace(/\n*$/, ""),
+      output,
+      command,
+    );
+    if (command.startsWith("./log_cmd_basic.ts")) {
+      // The logger writes at once; the next command reads the file.
+      await waitForLines(`${dir.path}/log.txt`, 1);
+    }
+  }
+  assert.equal((await logger.stop()).code, 0);
+});
+
+Deno.test("README: a sender started before the logger says what the README shows, then delivers", async () => {
+  await portIsFree();
+  await using dir = await project();
+  const [{ command, output }] = transcript("./log_cmd_basic.ts Is this cool");
+  await using sender = new Background("bash", ["-c", command], {
+    cwd: dir.path,
+  });
+  await sleep(1500);
+  await using logger = new Background(`${dir.path}/logging_basic.ts`, [], {
+    cwd: dir.path,
+  });
+  const sent = await sender.finish();
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.equal(sent.stderr.replace(/\n*$/, ""), output);
+  await waitForLines(`${dir.path}/log.txt`, 1);
+  assert.equal(readText(`${dir.path}/log.txt`), "Is this cool or not?\n");
+  assert.equal((await logger.stop()).code, 0);
+});
+
+Deno.test("README: the error transcript prints what the README shows", async () => {
+  await portIsFree();
+  await using dir = await project();
+  await using logger = new Background(`${dir.path}/logging_basic.ts`, [], {
+    cwd: dir.path,
+  });
+  await waitForPort(PORT);
+  for (
+    const { command, output } of transcript("./logging_basic.ts --port 70000")
+  ) {
+    const out = await shell(dir.path, command);
+    assert.notEqual(out.code, 0, command);
+    assert.equal(out.stdout + out.stderr.replace(/\n*$/, ""), output, command);
+  }
+  assert.equal((await logger.stop()).code, 0);
+});
+
+/** README lines that need more than this machine, and why. */
+const ELSEWHERE =
+  /desktop\.local|raspberrypi|192\.168\.|\bscp\b|\bssh\b|\bsudo\b|<this repository>|some_program|\| jq\b/;
+
+Deno.test("README: every ./logging_basic.ts and ./log_cmd_basic.ts line that runs on one machine is taken as written", async () => {
+  await portIsFree();
+  await using dir = await project();
+  const lines = blocks("sh").flatMap((block) => block.split("\n"))
+    .map((line) => line.replace(/\s+#\s.*$/, "").trim())
+    .filter((line) =>
+      /(^|[\s;(&])\.\/(logging_basic|log_cmd_basic)\.ts\b/.test(line)
+    );
+  const skipped = lines.filter((line) => ELSEWHERE.test(line));
+  const here = lines.filter((line) => !ELSEWHERE.test(line));
+  assert.ok(here.length >= 10, `only ${here.length} lines to run`);
+  // A logger on the README's port for the senders, --status and --show; a
+  // line that starts a logger itself runs while that one is stopped.
+  const start = async () => {
+    const started = new Background(`${dir.path}/logging_basic.ts`, [], {
+      cwd: dir.path,
+    });
+    await waitForPort(PORT);
+    await sleep(300); // its signal handlers are in place
+    return started;
+  };
+  let logger = await start();
+  const listens = (line: string) =>
+    /^\.\/logging_basic\.ts(\s|$)/.test(line) &&
+    !/--(show|status|set-level|keygen|reopen|help)\b/.test(line);
+  try {
+    for (const line of here) {
+      if (line.includes("--curve-allow")) {
+        // The allow-list the README's CurveZMQ section has you write.
+        const key = (await shell(
+          dir.path,
+          "grep public-key keys/sender.key | cut -d '\"' -f 2",
+        )).stdout.trim();
+        Deno.writeTextFileSync(`${dir.path}/keys/allowed.txt`, `${key} pi\n`);
+      }
+      if (!listens(line)) {
+        // --follow runs until Ctrl-C: it gets one after 2 s.
+        const limit = line.includes("--follow")
+          ? "timeout --preserve-status -s INT 2"
+          : "timeout 20";
+        const out = await shell(dir.path, `${limit} ${line}`);
+        assert.equal(out.code, 0, `${line}: exit ${out.code}: ${out.stderr}`);
+        continue;
+      }
+      assert.equal((await logger.stop()).code, 0);
+      const other = new Background("bash", ["-c", `exec ${line}`], {
+        cwd: dir.path,
+      });
+      // Running once it answers --status (its signal handlers are in place).
+      let listening = false;
+      for (let tries = 0; tries < 50 && !listening; tries++) {
+        await sleep(200);
+        const status = await shell(dir.path, "./logging_basic.ts --status");
+        listening = status.code === 0;
+      }
+      const end = await other.stop("SIGTERM");
+      assert.ok(listening, `${line}: did not listen: ${end.stderr}`);
+      assert.equal(end.code, 0, `${line}: ${end.stderr}`);
+      logger = await start();
+    }
+  } finally {
+    await logger.stop();
+  }
+  console.log(
+    `ran ${here.length} README lines; ${skipped.length} need another machine: ${
+      skipped.join(" | ")
+    }`,
+  );
+});
