@@ -18,6 +18,7 @@
  * ./logging_basic.ts --format json          # JSON Lines, for jq
  *
  * ./logging_basic.ts --set-level debug      # change the running logger's level
+ * ./logging_basic.ts --reopen               # open ./log.txt again (logrotate)
  * ./logging_basic.ts --status               # ask it what it has logged and dropped
  * ./logging_basic.ts --show --level error --since -1h
  * ./logging_basic.ts --show --follow --include-host '^pi'   # like tail -f | grep
@@ -49,8 +50,9 @@
  * receive and write until stopped. What supports them lives in `lib/`, one
  * module for each thing: `lib/zmq.ts` (libzmq), `lib/log_file.ts` (the file),
  * `lib/logger.ts` (the receive-and-write loop), `lib/logger_options.ts` (the
- * command line), `lib/show.ts` (--show), `lib/control.ts` (--set-level and
- * --status), `lib/keys.ts` and `lib/zap.ts` (CurveZMQ), `lib/wire.ts` (levels
+ * command line), `lib/show.ts` (--show), `lib/control.ts` (--set-level,
+ * --status, --reopen), `lib/keys.ts` and `lib/zap.ts` (CurveZMQ),
+ * `lib/escape.ts` and `lib/pattern.ts` (hostile text), `lib/wire.ts` (levels
  * and the message header).
  *
  * @module

@@ -1,6 +1,6 @@
 /**
- * The control socket: how `--set-level` and `--status` talk to a running
- * logger. Both ends of its small protocol live here: the logger's
+ * The control socket: how `--set-level`, `--status` and `--reopen` talk to a
+ * running logger. Both ends of its small protocol live here: the logger's
  * {@link ControlServer} and the asking side, {@link askLogger}.
  *
  * It is a Unix socket next to the log file (`./log.txt.ctl` for
@@ -8,8 +8,8 @@
  * user's own: made with mode 0600 whatever the umask, and the asking side
  * talks only to a socket its own user answers on (libzmq gives the peer's
  * credentials to a ZAP handler), so another user's socket at the path is
- * never taken for a logger. A request is one frame of text, `level NAME` or
- * `status`; the answer is one frame of text.
+ * never taken for a logger. A request is one frame of text, `level NAME`,
+ * `status` or `reopen`; the answer is one frame of text.
  *
  * @example
  * ```ts
@@ -83,6 +83,8 @@ export function controlSocket(
 export interface ControlHandlers {
   setLevel(level: Level): string;
   status(): string;
+  /** Opens the log's path again (after logrotate), as SIGHUP does. */
+  reopen(): string;
 }
 
 /** The logger's end: a REP socket at the control path. */
@@ -138,6 +140,8 @@ export class ControlServer implements Disposable {
       reply = handlers.setLevel(words[1] as Level);
     } else if (words[0] === "status") {
       reply = handlers.status();
+    } else if (words[0] === "reopen") {
+      reply = handlers.reopen();
     } else {
       reply = `unknown request ${JSON.stringify(words.join(" "))}`;
     }
@@ -252,7 +256,7 @@ export async function anotherLoggerAt(file: string): Promise<boolean> {
 }
 
 /**
- * Sends `request` (`level NAME` or `status`) to the logger of log file
+ * Sends `request` (`level NAME`, `status` or `reopen`) to the logger of log file
  * `file` and resolves to its answer; rejects with one line when no logger
  * of this user answers.
  *

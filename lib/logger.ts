@@ -200,6 +200,22 @@ export class Logger {
     return reply;
   }
 
+  /**
+   * Opens the log's path again at the end of this batch, and reads
+   * --curve-allow again (`--reopen`, SIGHUP: after logrotate moved the
+   * file). A path that cannot be opened keeps the file it had, saying so on
+   * stderr.
+   */
+  reopen(): string {
+    const { file, gate, options } = this.parts;
+    file.reopenSoon();
+    this.#reloadKeys = gate !== undefined;
+    const keys = gate !== undefined
+      ? ` and reading ${options.curveAllow} again`
+      : "";
+    return `reopening ${options.file}${keys}`;
+  }
+
   /** Counts `dropped` messages as dropped below the level now set. */
   #countDroppedBelow(dropped: number): void {
     if (dropped === 0) return;
@@ -234,6 +250,7 @@ export class Logger {
     const handlers = {
       setLevel: (level: Level) => this.setLevel(level),
       status: () => this.status(),
+      reopen: () => this.reopen(),
     };
     while (true) {
       const before = this.counts.droppedLevel;
@@ -306,14 +323,11 @@ export class Logger {
   /**
    * Ctrl-C and SIGTERM end the loop; it writes what it has, then exits.
    * SIGHUP (after logrotate moved the file) makes it open its path again,
-   * and read --curve-allow again. SIGUSR1 prints the status on stderr.
+   * and read --curve-allow again, as `--reopen` does. SIGUSR1 prints the status on stderr.
    */
   #listenForSignals(): Disposable {
     const stop = () => this.#stopping = true;
-    const hangUp = () => {
-      this.parts.file.reopenSoon();
-      this.#reloadKeys = this.parts.gate !== undefined;
-    };
+    const hangUp = () => void this.reopen();
     const report = () =>
       console.error(`${this.parts.program}: ${this.status()}`);
     const listeners: [Deno.Signal, () => void][] = [

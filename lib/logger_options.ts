@@ -2,7 +2,7 @@
  * The logger's command line: its options, typed, and its `--help`.
  *
  * One command line picks one mode: listen and log (the default), `--show`
- * the log, talk to a running logger (`--set-level`, `--status`), or
+ * the log, talk to a running logger (`--set-level`, `--status`, `--reopen`), or
  * `--keygen`. Options that belong to another mode are refused in one line.
  *
  * @example
@@ -15,8 +15,13 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { commandName, parseArgsProblem, parsePort, UsageError } from "./cli.ts";
+import {
+  commandName,
+  parseArgsProblem,
+  parseCommandLine,
+  parsePort,
+  UsageError,
+} from "./cli.ts";
 import { KEYS_DIR } from "./keys.ts";
 import type { Filters } from "./log_line.ts";
 import { filterPattern, LINEAR_ENGINE_FLAG } from "./pattern.ts";
@@ -57,7 +62,7 @@ export interface LoggerOptions {
   follow: boolean;
   /** With `--show`: only the last this many matching lines. */
   lines?: number;
-  /** With `--set-level` or `--status`: what to ask the running logger. */
+  /** With `--set-level`, `--status` or `--reopen`: what to ask the running logger. */
   request?: string;
   /** CurveZMQ: the logger's key pair file; senders must know its public key. */
   curveKey?: string;
@@ -172,7 +177,7 @@ export function joinAges(args: string[]): string[] {
 /** The flags as `parseArgs` reads them, with the defaults filled in. */
 function readFlags(args: string[], defaults: LoggerDefaults) {
   try {
-    return parseArgs({
+    return parseCommandLine({
       args,
       options: {
         port: { type: "string", short: "p", default: String(defaults.port) },
@@ -196,6 +201,7 @@ function readFlags(args: string[], defaults: LoggerDefaults) {
         lines: { type: "string", short: "n" },
         "set-level": { type: "string" },
         status: { type: "boolean", default: false },
+        reopen: { type: "boolean", default: false },
         keygen: { type: "boolean", default: false },
         "curve-key": { type: "string" },
         "curve-allow": { type: "string" },
@@ -215,6 +221,7 @@ function pickMode(flags: Flags, args: string[]): LoggerOptions["mode"] {
     flags.show && "--show",
     flags["set-level"] !== undefined && "--set-level",
     flags.status && "--status",
+    flags.reopen && "--reopen",
     flags.keygen && "--keygen",
   ].filter(Boolean);
   if (modes.length > 1) {
@@ -235,7 +242,7 @@ function pickMode(flags: Flags, args: string[]): LoggerOptions["mode"] {
   for (const flag of ["curve-key", "curve-allow"] as const) {
     if (mode !== "serve" && flags[flag] !== undefined) {
       throw new UsageError(
-        `'--${flag}' goes with listening: remove it from --show, --set-level, --status or --keygen`,
+        `'--${flag}' goes with listening: remove it from --show, --set-level, --status, --reopen or --keygen`,
       );
     }
   }
@@ -300,13 +307,14 @@ function parseLines(flags: Flags): number | undefined {
   return lines;
 }
 
-/** What `--set-level` or `--status` asks a running logger. */
+/** What `--set-level`, `--status` or `--reopen` asks a running logger. */
 function controlRequest(flags: Flags): string | undefined {
   if (flags["set-level"] !== undefined) {
     return `level ${
       parseLevel(flags["set-level"], "change the level", "--set-level")
     }`;
   }
+  if (flags.reopen) return "reopen";
   return flags.status ? "status" : undefined;
 }
 
@@ -386,6 +394,7 @@ Usage: ${COMMAND} [options]             listen and log
        ${COMMAND} --show [filters]      read the log
        ${COMMAND} --set-level LEVEL     change a running logger's level
        ${COMMAND} --status              ask a running logger what it did
+       ${COMMAND} --reopen              reopen a running logger's file
 
 Options:
   -p, --port PORT          TCP port to listen on (default ${PORT})
@@ -424,8 +433,9 @@ CurveZMQ, encryption and sender keys (key files are read from ${KEYS_DIR}/):
   -h, --help               print this help and exit
 
 Send it logs with ${SENDER_COMMAND}, or any ZeroMQ PUSH socket.
-Stop it with Ctrl-C; SIGUSR1 prints what it has logged and dropped; SIGHUP
-opens the log file again (after logrotate) and reads --curve-allow again.
+Stop it with Ctrl-C; SIGUSR1 prints what it has logged and dropped; --reopen
+(or SIGHUP) opens the log file again (after logrotate) and reads --curve-allow
+again. --set-level, --status and --reopen reach the logger of --file only.
 
 ${
     Deno.build.standalone

@@ -2,7 +2,12 @@
 
 import assert from "node:assert/strict";
 import { parseLoggerArgs } from "../logging_basic.ts";
-import { bindEndpoint, parseSize, parseTime } from "./logger_options.ts";
+import {
+  bindEndpoint,
+  loggerUsage,
+  parseSize,
+  parseTime,
+} from "./logger_options.ts";
 import { hasLinearEngine } from "./pattern.ts";
 import { connectEndpoint } from "./sender_options.ts";
 
@@ -72,6 +77,57 @@ Deno.test("logger refuses options that do not go together", () => {
   ) {
     assert.throws(() => parseLoggerArgs([...args]), message);
   }
+});
+
+Deno.test("--reopen asks the logger of --file to open its log again, and goes alone", () => {
+  const plain = parseLoggerArgs(["--reopen"])!;
+  assert.deepEqual([plain.mode, plain.request, plain.file], [
+    "control",
+    "reopen",
+    "./log.txt",
+  ]);
+  const named = parseLoggerArgs(["--reopen", "--file", "other.log"])!;
+  assert.deepEqual([named.mode, named.request, named.file], [
+    "control",
+    "reopen",
+    "other.log",
+  ]);
+  for (
+    const [args, message] of [
+      [
+        ["--reopen", "--set-level", "warn"],
+        /Cannot do --set-level and --reopen at once: pick one/,
+      ],
+      [
+        ["--status", "--reopen"],
+        /Cannot do --status and --reopen at once: pick one/,
+      ],
+      [
+        ["--show", "--reopen"],
+        /Cannot do --show and --reopen at once: pick one/,
+      ],
+      [
+        ["--reopen", "--keygen"],
+        /Cannot do --reopen and --keygen at once: pick one/,
+      ],
+      [["--reopen", "--follow"], /'--follow' goes with --show/],
+      [
+        ["--reopen", "--curve-key", "k"],
+        /'--curve-key' goes with listening: remove it from --show, --set-level, --status, --reopen or --keygen/,
+      ],
+    ] as const
+  ) {
+    assert.throws(() => parseLoggerArgs([...args]), message, args.join(" "));
+  }
+  assert.match(
+    loggerUsage({
+      port: 5555,
+      bind: "*",
+      file: "./log.txt",
+      maxMessageSize: 65536,
+    }),
+    /--reopen +reopen a running logger's file\n[^]*--reopen\n\(or SIGHUP\) opens the log file again \(after logrotate\)/,
+  );
 });
 
 Deno.test("options without a pattern need no linear regexp engine; patterns are compiled for it", () => {

@@ -64,12 +64,24 @@ function showLine(text: string, line: LogLine, options: ShowOptions): string {
  * printing new ones as they are written (until Ctrl-C), and starts over when
  * the file is truncated or replaced (logrotate). Rejects with one line when
  * the file cannot be read.
+ *
+ * While following, SIGHUP does not end it (its default action would, exit
+ * 129, when a `pkill -HUP` meant for the logger reaches it too): it looks at
+ * the file at once instead.
  */
 export async function showLog(options: ShowOptions): Promise<void> {
   using file = openToRead(options.file);
   let stopping = false;
-  const stop = () => stopping = true;
-  if (options.follow) Deno.addSignalListener("SIGINT", stop);
+  let wake = () => {};
+  const stop = () => {
+    stopping = true;
+    wake();
+  };
+  const look = () => wake();
+  if (options.follow) {
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGHUP", look);
+  }
   const printer = new LinePrinter(options);
   try {
     while (!stopping) {
@@ -80,7 +92,14 @@ export async function showLog(options: ShowOptions): Promise<void> {
       }
       printer.endOfFile();
       if (!options.follow) break;
-      await new Promise((resolve) => setTimeout(resolve, FOLLOW_INTERVAL_MS));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, FOLLOW_INTERVAL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = () => {};
       if (file.replaced()) printer.startOver();
     }
   } catch (err) {
@@ -89,7 +108,10 @@ export async function showLog(options: ShowOptions): Promise<void> {
       `Cannot read log file '${options.file}': ${describe(err)}`,
     );
   } finally {
-    if (options.follow) Deno.removeSignalListener("SIGINT", stop);
+    if (options.follow) {
+      Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGHUP", look);
+    }
   }
 }
 
