@@ -56,6 +56,7 @@ import {
 } from "./lib/sender.ts";
 import {
   connectEndpoint,
+  hostPort,
   parseSenderArgs as parseOptions,
   type SenderDefaults,
   type SenderOptions,
@@ -109,7 +110,7 @@ async function sendOnce(
   options: SenderOptions,
   curve?: SenderCurve,
 ): Promise<void> {
-  const where = `${options.host}:${options.port}`;
+  const where = hostPort(options.host, options.port);
   const timeoutMs = options.timeout === undefined
     ? Infinity
     : options.timeout * 1000;

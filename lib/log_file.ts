@@ -24,6 +24,7 @@
  */
 
 import { describe, plural } from "./cli.ts";
+import { LINEAR_ENGINE_FLAG } from "./pattern.ts";
 
 /** The log file the shebang lets the logger write and read. */
 export const SHEBANG_LOG_FILE = "./log.txt";
@@ -40,8 +41,21 @@ const OPEN_TRIES = 3;
 const encoder = new TextEncoder();
 
 /**
+ * How to start the logger by hand, for a hint: `deno run` of the script by
+ * its real path (so the command works from any directory), or the compiled
+ * binary by its name.
+ */
+function loggerCommand(): string {
+  if (Deno.build.standalone) return "logging_basic";
+  const url = new URL("../logging_basic.ts", import.meta.url);
+  return url.protocol === "file:"
+    ? decodeURIComponent(url.pathname)
+    : "logging_basic.ts";
+}
+
+/**
  * What went wrong with the log file, with the remedy for a missing Deno
- * permission.
+ * permission: a command that grants it, which works from any directory.
  *
  * @example
  * ```ts
@@ -54,9 +68,14 @@ export function fileProblem(
   access: "read" | "write",
 ): string {
   if (err instanceof Deno.errors.NotCapable) {
-    return `Deno was not given ${access} permission for it (the shebang allows ${SHEBANG_LOG_FILE} only); ` +
-      `start the logger as 'deno run -q --no-prompt -P=logging_basic --allow-write=${path} ` +
-      `--allow-read=${path} logging_basic.ts --file ${path}'`;
+    const allowed =
+      `Deno was not given ${access} permission for it (the shebang allows ${SHEBANG_LOG_FILE} only)`;
+    if (Deno.build.standalone) {
+      return `${allowed}; start the logger as 'deno run -q --no-prompt -P=logging_basic --allow-write=${path} ` +
+        `--allow-read=${path} logging_basic.ts --file ${path}'`;
+    }
+    return `${allowed}; start the logger as 'deno run -q --no-prompt -P=logging_basic ${LINEAR_ENGINE_FLAG} ` +
+      `--allow-write=${path} --allow-read=${path} ${loggerCommand()} --file ${path}'`;
   }
   return describe(err);
 }

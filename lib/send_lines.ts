@@ -14,27 +14,39 @@
  * @module
  */
 
-import { describe } from "./cli.ts";
-import { LogSender, type SenderCurve } from "./sender.ts";
+import { describe, Interrupted } from "./cli.ts";
+import { LogSender, type SenderCurve, WAIT_NOTICE_MS } from "./sender.ts";
 import {
   HEADER_ROOM,
+  hostPort,
   type SenderOptions,
   splitText,
 } from "./sender_options.ts";
 
 const PROGRAM = "log_cmd_basic";
 
+/** `n` with thousands separators: 1,234. */
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
 /**
  * Sends each line of standard input as a message, skipping empty lines and
  * cutting a line longer than the logger takes (`maxMessageSize`). Rejects
  * with one line, saying how many lines went, when not all could be sent.
+ *
+ * Like the one-shot command, it says "waiting for the logger" when none took
+ * the connection within half a second, while lines are still read into the
+ * buffer. On Ctrl-C it rejects with {@link Interrupted}, which says how many
+ * lines were read and that up to that many were not delivered: ZeroMQ cannot
+ * tell which queued messages the logger received.
  */
 export async function sendLines(
   options: SenderOptions,
   curve: SenderCurve | undefined,
   maxMessageSize: number,
 ): Promise<void> {
-  const where = `${options.host}:${options.port}`;
+  const where = hostPort(options.host, options.port);
   const timeoutMs = options.timeout === undefined
     ? Infinity
     : options.timeout * 1000;
@@ -48,14 +60,27 @@ export async function sendLines(
     curve,
   });
   const maxText = maxMessageSize - HEADER_ROOM;
+  const limit = options.timeout === undefined
+    ? "Ctrl-C to give up"
+    : `giving up after ${options.timeout} s`;
   let sent = 0;
+  let read = 0;
+  let seen = false; // a logger took the connection at some point
+  let closing = false;
+  let stopping = false;
+  // Half a second without a logger: say so, as the one-shot command does.
+  sender.reachable(WAIT_NOTICE_MS).then((there) => {
+    seen ||= there;
+    if (!there && !stopping && sender.refused === undefined) {
+      console.error(
+        `${PROGRAM}: waiting for the logger at ${where} (${limit})`,
+      );
+    }
+  }, () => {});
   let told = false;
   const onSlow = () => {
     if (told) return;
     told = true;
-    const limit = options.timeout === undefined
-      ? "Ctrl-C to give up"
-      : `giving up after ${options.timeout} s`;
     console.error(
       `${PROGRAM}: waiting for the logger at ${where}; ${sent} lines sent, the rest wait (${limit})`,
     );
@@ -64,6 +89,7 @@ export async function sendLines(
     if (line.endsWith("\r")) line = line.slice(0, -1);
     if (line === "") return;
     for (const piece of splitText(line, maxText)) {
+      read++;
       await sender.sendRaw(
         sender.format(options.level, piece),
         timeoutMs,
@@ -72,18 +98,49 @@ export async function sendLines(
       sent++;
     }
   };
-  try {
-    await forEachLine(Deno.stdin.readable, maxText, sendLine);
-  } catch (err) {
-    await sender.close(0);
-    throw new Error(`${describe(err)}; ${sent} lines sent`);
-  }
-  if (!await sender.close(timeoutMs)) {
-    throw new Error(
-      `${
-        sender.refused ?? `no logger at ${where} after ${options.timeout} s`
-      }; up to ${sent} lines were not delivered`,
+  // Ctrl-C: say what may be lost, then stop (the caller exits 130).
+  let stop = (_: Interrupted) => {};
+  const stopped = new Promise<never>((_, reject) => {
+    stop = reject;
+  });
+  const onInterrupt = async () => {
+    if (stopping) return;
+    stopping = true;
+    if (!closing) seen ||= await sender.reachable(200).catch(() => false);
+    const why = seen
+      ? `ZeroMQ cannot tell how many the logger at ${where} received`
+      : `the logger at ${where} was not reached`;
+    stop(
+      new Interrupted(
+        `stopped by Ctrl-C: ${count(read)} lines read, up to ${
+          count(read)
+        } not delivered (${why})`,
+      ),
     );
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  const work = (async () => {
+    try {
+      await forEachLine(Deno.stdin.readable, maxText, sendLine);
+    } catch (err) {
+      if (stopping) return;
+      await sender.close(0);
+      throw new Error(`${describe(err)}; ${sent} lines sent`);
+    }
+    closing = true;
+    if (!await sender.close(timeoutMs)) {
+      throw new Error(
+        `${
+          sender.refused ?? `no logger at ${where} after ${options.timeout} s`
+        }; up to ${sent} lines were not delivered`,
+      );
+    }
+  })();
+  work.catch(() => {}); // once stopped by Ctrl-C, what it meets does not matter
+  try {
+    await Promise.race([work, stopped]);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
   }
 }
 

@@ -15,8 +15,13 @@
  * @module
  */
 
-import { isKey, readKeyFile } from "./keys.ts";
-import { connectEndpoint, type SenderOptions } from "./sender_options.ts";
+import { isKey, KEYS_DIR, readKeyFile } from "./keys.ts";
+import { UsageError } from "./cli.ts";
+import {
+  connectEndpoint,
+  hostPort,
+  type SenderOptions,
+} from "./sender_options.ts";
 import { formatMessage, hostName, type Level } from "./wire.ts";
 import { Context, curveKeyPair, poll, type Socket, ZMQ } from "./zmq.ts";
 
@@ -96,21 +101,40 @@ export interface SenderCurve {
 /**
  * The CurveZMQ keys the command line names: the logger's public key (given,
  * or read from its file) and this sender's pair (read, or made for this run).
- */
-/**
- * The CurveZMQ keys the command line names: the logger's public key (given,
- * or read from its file) and this sender's pair (read, or made for this run).
+ * A `--curve-server-key` that is neither a key nor a file is a usage error.
  */
 export function senderCurve(options: SenderOptions): SenderCurve | undefined {
   if (options.curveServerKey === undefined) return undefined;
-  const serverKey = isKey(options.curveServerKey)
-    ? options.curveServerKey
-    : readKeyFile(options.curveServerKey, "--curve-server-key", false, PROGRAM)
-      .publicKey;
+  const given = options.curveServerKey;
+  if (!isKey(given) && !mayBeFile(given)) {
+    throw new UsageError(
+      `Cannot send as '--curve-server-key' must be the logger's public key (40 characters of Z85) or a file in ${KEYS_DIR} that holds it: current value is ${
+        JSON.stringify(given)
+      }`,
+    );
+  }
+  const serverKey = isKey(given)
+    ? given
+    : readKeyFile(given, "--curve-server-key", false, PROGRAM).publicKey;
   const own = options.curveKey === undefined
     ? curveKeyPair()
     : readKeyFile(options.curveKey, "--curve-key", true, PROGRAM);
   return { serverKey, publicKey: own.publicKey, secretKey: own.secretKey! };
+}
+
+/**
+ * Whether `value` may name a key file: it exists, or it is written as a path
+ * (with a `/` or a file name's extension) that Deno may not look at. A bare
+ * word such as `notakey` outside ./keys is taken for a mistyped key.
+ */
+function mayBeFile(value: string): boolean {
+  try {
+    Deno.statSync(value);
+    return true;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotCapable)) return false;
+    return /^(\/|\.\.?\/|~)/.test(value) || /\.[A-Za-z]{1,5}$/.test(value);
+  }
 }
 
 /** Socket options that make a PUSH socket a CurveZMQ client. */
@@ -207,7 +231,7 @@ export class LogSender {
   constructor(options: LogSenderOptions = {}) {
     const host = options.host ?? LOGGER_HOST;
     const port = options.port ?? LOGGER_PORT;
-    this.#where = `${host}:${port}`;
+    this.#where = hostPort(host, port);
     this.#endpoint = connectEndpoint(host, port);
     this.#options = {
       ...options,
@@ -230,6 +254,13 @@ export class LogSender {
 
   /** Why the logger would not take this sender, once it said so. */
   get refused(): string | undefined {
+    if (!this.#closed) {
+      try {
+        this.#checkHandshake(true);
+      } catch {
+        // the reason is kept in #refused
+      }
+    }
     return this.#refused;
   }
 
@@ -365,6 +396,32 @@ export class LogSender {
   }
 
   /**
+   * Whether a logger accepts connections at this sender's address within
+   * `timeoutMs`; `false` once closed. It says nothing of what was delivered:
+   * ZeroMQ cannot tell which queued messages the logger received.
+   */
+  reachable(timeoutMs: number): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    return this.#probe(timeoutMs);
+  }
+
+  /**
+   * Asks with a second, immediate socket whether a logger accepts
+   * connections: ZeroMQ cannot say whether a queue was delivered.
+   */
+  async #probe(timeoutMs: number): Promise<boolean> {
+    using probe = this.#context.socket(ZMQ.PUSH, {
+      [ZMQ.IMMEDIATE]: 1,
+      [ZMQ.LINGER]: 0,
+      [ZMQ.IPV6]: this.#endpoint.startsWith("tcp://[") ? 1 : 0,
+      ...curveClientOptions(this.#options.curve),
+    });
+    probe.connect(this.#endpoint);
+    const [events] = await poll([probe], ZMQ.POLLOUT, timeoutMs);
+    return (events & ZMQ.POLLOUT) !== 0;
+  }
+
+  /**
    * Closes the connection once everything queued is delivered. With a
    * `timeoutMs` it waits no longer than that, and resolves to `false` when
    * the logger could not be reached in that time: what was queued is then
@@ -383,16 +440,7 @@ export class LogSender {
       timeoutMs = 0;
     }
     if (Number.isFinite(timeoutMs) && reachable) {
-      // ZeroMQ cannot say whether a queue was delivered; it can say whether
-      // a logger accepts connections: ask with a second, immediate socket.
-      using probe = this.#context.socket(ZMQ.PUSH, {
-        [ZMQ.IMMEDIATE]: 1,
-        [ZMQ.LINGER]: 0,
-        ...curveClientOptions(this.#options.curve),
-      });
-      probe.connect(this.#endpoint);
-      const [events] = await poll([probe], ZMQ.POLLOUT, Math.max(0, timeoutMs));
-      reachable = (events & ZMQ.POLLOUT) !== 0;
+      reachable = await this.#probe(Math.max(0, timeoutMs));
     }
     const left = timeoutMs - (Date.now() - started);
     const linger = !reachable

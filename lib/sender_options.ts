@@ -14,8 +14,13 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { commandName, parseArgsProblem, parsePort, UsageError } from "./cli.ts";
+import {
+  commandName,
+  parseArgsProblem,
+  parseCommandLine,
+  parsePort,
+  UsageError,
+} from "./cli.ts";
 import { KEYS_DIR } from "./keys.ts";
 import { type Level, LEVELS, parseLevel } from "./wire.ts";
 
@@ -122,7 +127,7 @@ function parseWord(text: string, flag: string): string {
 /** The flags as `parseArgs` reads them, with the defaults filled in. */
 function readFlags(options: string[], defaults: SenderDefaults) {
   try {
-    return parseArgs({
+    return parseCommandLine({
       args: options,
       options: {
         host: { type: "string", short: "H", default: defaults.host },
@@ -259,6 +264,21 @@ export function parseSenderArgs(
 }
 
 /**
+ * How messages show the logger's host and port: an IPv6 address goes in
+ * brackets, as in a URL, so the port stands apart.
+ *
+ * @example
+ * ```ts
+ * hostPort("localhost", 5555); // "localhost:5555"
+ * hostPort("::1", 5555); // "[::1]:5555"
+ * ```
+ */
+export function hostPort(host: string, port: number): string {
+  const name = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return `${name}:${port}`;
+}
+
+/**
  * The ZeroMQ endpoint to connect to for a host and port.
  *
  * @example
@@ -268,8 +288,7 @@ export function parseSenderArgs(
  * ```
  */
 export function connectEndpoint(host: string, port: number): string {
-  const name = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return `tcp://${name}:${port}`;
+  return `tcp://${hostPort(host, port)}`;
 }
 
 /**

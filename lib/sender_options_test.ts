@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { parseSenderArgs } from "../log_cmd_basic.ts";
-import { splitOptions, splitText } from "./sender_options.ts";
+import { hostPort, splitOptions, splitText } from "./sender_options.ts";
 
 Deno.test("sender joins its arguments with single spaces, options first", () => {
   const book = parseSenderArgs(["arg1", "arg2", "arg3"])!;
@@ -87,4 +87,11 @@ Deno.test("splitText cuts long text at whole characters within the byte limit", 
   assert.deepEqual(splitText("short", 100), ["short"]);
   const pieces = splitText("é".repeat(5), 4); // 2 bytes each
   assert.deepEqual(pieces, ["éé", "éé", "é"]);
+});
+
+Deno.test("hostPort puts an IPv6 address in brackets, as the endpoint does", () => {
+  assert.equal(hostPort("localhost", 5555), "localhost:5555");
+  assert.equal(hostPort("192.168.1.10", 5555), "192.168.1.10:5555");
+  assert.equal(hostPort("::1", 5555), "[::1]:5555");
+  assert.equal(hostPort("[fe80::1%eth0]", 6000), "[fe80::1%eth0]:6000");
 });

@@ -59,7 +59,7 @@ const badLoggerArgs: [string[], RegExp][] = [
   [["--port", "70000"], /'--port' must be 1-65535: current value is "70000"$/],
   [["--port", "abc"], /'--port' must be 1-65535: current value is "abc"$/],
   [["--port", "-1"], /Option '--port' needs a value/],
-  [["--port"], /--port <value>' argument missing/],
+  [["--port"], /Option '--port' \(-p\) needs a value \(try --help\)$/],
   [["--file", ""], /'--file' must name a file/],
   [["--bind", ""], /'--bind' must be an address/],
   [["stray"], /Unexpected argument 'stray'/],
@@ -95,7 +95,7 @@ const badSenderArgs: [string[], RegExp][] = [
   [["--host", "a b", "x"], /current value is "a b"$/],
   [["--host", "bad!host", "x"], /current value is "bad!host"$/],
   [["--host", "[::1", "x"], /current value is "\[::1"$/],
-  [["--timeout"], /--timeout <value>' argument missing/],
+  [["--timeout"], /Option '--timeout' needs a value \(try --help;/],
 ];
 for (const [args, pattern] of badSenderArgs) {
   Deno.test(`sender refuses ${JSON.stringify(args)} in one line, exit 2`, async () => {

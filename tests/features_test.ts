@@ -695,7 +695,9 @@ Deno.test("--stdin with --timeout and no logger says the lines were not delivere
   assert.equal(out.code, 1);
   assert.equal(
     out.stderr,
-    `log_cmd_basic: no logger at localhost:${port} after 1 s; up to 3 lines were not delivered\n`,
+    // Since the --stdin "waiting" notice (tests/messages_test.ts), it comes first.
+    `log_cmd_basic: waiting for the logger at localhost:${port} (giving up after 1 s)\n` +
+      `log_cmd_basic: no logger at localhost:${port} after 1 s; up to 3 lines were not delivered\n`,
   );
   assert.ok(Date.now() - started >= 1000);
 });
