@@ -151,7 +151,13 @@ async function sendLarge(
     while (next < count) {
       const id = next++;
       const out = await send(["--port", String(port), largeMessage(id)]);
-      if (out.code !== 0 || out.stderr !== "") {
+      // On a busy machine a sender may wait over half a second for its
+      // connection and say so: that is not a failure to deliver.
+      const said = out.stderr.replace(
+        /^log_cmd_basic: waiting for the logger at \S+ \(Ctrl-C to give up\)\n/,
+        "",
+      );
+      if (out.code !== 0 || said !== "") {
         failures.push(`m${id}: exit ${out.code}: ${out.stderr}`);
       }
     }
