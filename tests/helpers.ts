@@ -15,6 +15,8 @@ export const SENDER = `${ROOT}log_cmd_basic.ts`;
 export const PYTHON = "/usr/bin/python3";
 /** The Python peers written like the book's scripts. */
 export const PEERS = `${ROOT}tests/peers/`;
+/** Debian's logrotate (.ci/run installs it). */
+export const LOGROTATE = "/usr/sbin/logrotate";
 
 const decoder = new TextDecoder();
 
@@ -392,4 +394,37 @@ export function assertEachOnceInOrder(
     );
   }
   return [...next.values()].reduce((sum, n) => sum + n, 0);
+}
+
+/**
+ * A Python sender of `count` messages "NAME SEQ" (NAME is `p` unless given),
+ * one every millisecond or so: messages that keep arriving while a test
+ * rotates the log.
+ */
+export function pacedSender(
+  port: number,
+  count: number,
+  name = "p",
+): Background {
+  return new Background(PYTHON, [
+    "-c",
+    `import sys, time, zmq
+context = zmq.Context()
+socket = context.socket(zmq.PUSH)
+socket.connect('tcp://127.0.0.1:%s' % sys.argv[1])
+for seq in range(int(sys.argv[2])):
+    socket.send(('%s %d' % (sys.argv[3], seq)).encode())
+    time.sleep(0.001)
+socket.close()
+context.term()`,
+    String(port),
+    String(count),
+    name,
+  ]);
+}
+
+/** The SEQ numbers of `text`'s "NAME SEQ" lines (pacedSender's), in file order. */
+export function pacedSeqs(text: string, name = "p"): number[] {
+  return text.split("\n").filter((line) => line.startsWith(`${name} `))
+    .map((line) => Number(line.slice(name.length + 1)));
 }

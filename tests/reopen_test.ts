@@ -10,11 +10,12 @@
 
 import assert from "node:assert/strict";
 import {
-  Background,
   freePort,
   lines,
   LOGGER,
-  PYTHON,
+  LOGROTATE,
+  pacedSender,
+  pacedSeqs,
   readText,
   run,
   send,
@@ -23,8 +24,6 @@ import {
   tempDir,
   waitForLines,
 } from "./helpers.ts";
-
-const LOGROTATE = "/usr/sbin/logrotate";
 
 /** Whether Debian's logrotate is installed. */
 function haveLogrotate(): boolean {
@@ -130,30 +129,6 @@ class Follower implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop("SIGKILL");
   }
-}
-
-/** A sender of COUNT messages "p SEQ", one every millisecond or so. */
-function pacedSender(port: number, count: number): Background {
-  return new Background(PYTHON, [
-    "-c",
-    `import sys, time, zmq
-context = zmq.Context()
-socket = context.socket(zmq.PUSH)
-socket.connect('tcp://127.0.0.1:%s' % sys.argv[1])
-for seq in range(int(sys.argv[2])):
-    socket.send(('p %d' % seq).encode())
-    time.sleep(0.001)
-socket.close()
-context.term()`,
-    String(port),
-    String(count),
-  ]);
-}
-
-/** The "p SEQ" numbers among `text`'s lines, in file order. */
-function pacedSeqs(text: string): number[] {
-  return text.split("\n").filter((line) => line.startsWith("p "))
-    .map((line) => Number(line.slice(2)));
 }
 
 Deno.test("logrotate with a postrotate of --reopen: the logger writes to a new file at the path, every message in exactly one of the two files", async () => {
