@@ -142,11 +142,13 @@ function lib(): Libzmq {
       if (err instanceof Deno.errors.NotCapable) {
         // The same for every build: say it once, with what may fix it.
         throw new Error(
-          `Cannot load libzmq: ${err.message}${
-            Deno.build.standalone
-              ? " (a compiled binary finds it under /tmp/deno-compile-<its name>: keep the name it was built with and leave TMPDIR unset)"
-              : ""
-          }`,
+          Deno.build.standalone
+            ? compiledLoadProblem(
+              Deno.execPath(),
+              ZEROMQ_BUILD_DIR,
+              Deno.mainModule,
+            )
+            : `Cannot load libzmq: ${err.message}`,
         );
       }
       problems.push(err instanceof Error ? err.message : String(err));
@@ -157,6 +159,35 @@ function lib(): Libzmq {
       problems.join("; ") || "it has no build for this platform"
     }`,
   );
+}
+
+/**
+ * Why a compiled binary may not load its own libzmq, and the fix. Its FFI
+ * permission, baked in at build time, names where a binary of the built
+ * name sees its embedded files, `/tmp/deno-compile-<name>/`; renamed, or
+ * started with TMPDIR set, it sees them elsewhere (Deno's cli/rt/binary.rs).
+ *
+ * @example
+ * ```ts
+ * compiledLoadProblem(
+ *   "/usr/local/bin/zmq-logger",
+ *   "file:///tmp/deno-compile-zmq-logger/node_modules/zeromq/build/manifest.json",
+ *   "file:///tmp/deno-compile-zmq-logger/logging_basic.ts",
+ * );
+ * // "Cannot load libzmq: this binary runs as zmq-logger, ..."
+ * ```
+ */
+export function compiledLoadProblem(
+  execPath: string,
+  addonUrl: string,
+  mainModule: string,
+): string {
+  const name = execPath.split("/").pop();
+  const flag = mainModule.endsWith("/log_cmd_basic.ts")
+    ? "--sender-name"
+    : "--logger-name";
+  const where = new URL(addonUrl).pathname.replace(/\/node_modules\/.*$/, "");
+  return `Cannot load libzmq: this binary runs as ${name} with its files in ${where}/, and may load libzmq only from where the name it was built with puts them (under /tmp): give it back that name (a symbolic link of another name is fine) or build it as ${name} (deno task compile ${flag} ${name}), and leave TMPDIR unset`;
 }
 
 /**

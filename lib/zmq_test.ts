@@ -1,0 +1,26 @@
+/** Unit tests: what lib/zmq.ts says without touching libzmq. */
+
+import assert from "node:assert/strict";
+import { compiledLoadProblem } from "./zmq.ts";
+
+Deno.test("a compiled binary that cannot load its libzmq names how it runs, where its files are, and the fix", () => {
+  assert.equal(
+    compiledLoadProblem(
+      "/usr/local/bin/zmq-logger",
+      "file:///var/tmp/deno-compile-zmq-logger/node_modules/.deno/zeromq@6.8.0/node_modules/zeromq/build/manifest.json",
+      "file:///var/tmp/deno-compile-zmq-logger/logging_basic.ts",
+    ),
+    "Cannot load libzmq: this binary runs as zmq-logger with its files in /var/tmp/deno-compile-zmq-logger/, and may load libzmq only from where the name it was built with puts them (under /tmp): give it back that name (a symbolic link of another name is fine) or build it as zmq-logger (deno task compile --logger-name zmq-logger), and leave TMPDIR unset",
+  );
+});
+
+Deno.test("for the sender, the fix names --sender-name", () => {
+  assert.match(
+    compiledLoadProblem(
+      "/usr/local/bin/zlog",
+      "file:///tmp/deno-compile-zlog/node_modules/zeromq/build/manifest.json",
+      "file:///tmp/deno-compile-zlog/log_cmd_basic.ts",
+    ),
+    /build it as zlog \(deno task compile --sender-name zlog\)/,
+  );
+});
