@@ -428,3 +428,85 @@ export function pacedSeqs(text: string, name = "p"): number[] {
   return text.split("\n").filter((line) => line.startsWith(`${name} `))
     .map((line) => Number(line.slice(name.length + 1)));
 }
+
+/** A process whose stdout lines the test reads as they come. */
+export class Streaming implements AsyncDisposable {
+  readonly #child: Deno.ChildProcess;
+  readonly #pump: Promise<void>;
+  readonly #stderr: Promise<string>;
+  /** Every stdout line so far. */
+  readonly lines: string[] = [];
+
+  constructor(command: string, args: string[], options: { cwd?: string }) {
+    const child = new Deno.Command(command, {
+      args,
+      cwd: options.cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#child = child;
+    this.#pump = (async () => {
+      for await (const line of lines(child.stdout)) this.lines.push(line);
+    })();
+    this.#stderr = new Response(child.stderr).text();
+  }
+
+  /** Waits until it has printed `count` lines in all; throws at the deadline. */
+  async waitForLines(count: number, timeoutMs = 10_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.lines.length < count) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `expected ${count} lines on stdout within ${timeoutMs} ms, got ${this.lines.length}: ${
+            JSON.stringify(this.lines)
+          }`,
+        );
+      }
+      await sleep(20);
+    }
+    return this.lines;
+  }
+
+  /** Waits until it has printed `line`; throws, saying why, at the deadline. */
+  async waitFor(line: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let ended: Deno.CommandStatus | undefined;
+    this.#child.status.then((status) => ended = status);
+    while (!this.lines.includes(line)) {
+      if (ended !== undefined || Date.now() > deadline) {
+        throw new Error(
+          `it did not print ${JSON.stringify(line)}${
+            ended
+              ? ` (it ended: exit ${ended.code}, signal ${ended.signal})`
+              : ` within ${timeoutMs} ms`
+          }; it printed ${JSON.stringify(this.lines)}`,
+        );
+      }
+      await sleep(20);
+    }
+  }
+
+  /** Sends `signal` and goes on. */
+  signal(signal: Deno.Signal): void {
+    this.#child.kill(signal);
+  }
+
+  /** Sends `signal`, waits for the end; returns its status and stderr. */
+  async stop(
+    signal: Deno.Signal,
+  ): Promise<{ code: number; stderr: string }> {
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+    const status = await this.#child.status;
+    await this.#pump;
+    return { code: status.code, stderr: await this.#stderr };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop("SIGKILL");
+  }
+}

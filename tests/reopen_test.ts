@@ -11,7 +11,6 @@
 import assert from "node:assert/strict";
 import {
   freePort,
-  lines,
   LOGGER,
   LOGROTATE,
   pacedSender,
@@ -21,6 +20,7 @@ import {
   send,
   sleep,
   startLogger,
+  Streaming,
   tempDir,
   waitForLines,
 } from "./helpers.ts";
@@ -68,69 +68,6 @@ async function rotate(dir: string): Promise<{ code: number; output: string }> {
   return { code: out.code, output: out.stdout + out.stderr };
 }
 
-/** `--show --follow` with its stdout read line by line as it comes. */
-class Follower implements AsyncDisposable {
-  readonly #child: Deno.ChildProcess;
-  readonly #pump: Promise<void>;
-  readonly #stderr: Promise<string>;
-  /** Every stdout line so far. */
-  readonly lines: string[] = [];
-
-  constructor(cwd: string) {
-    const child = new Deno.Command(LOGGER, {
-      args: ["--show", "--follow"],
-      cwd,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#child = child;
-    this.#pump = (async () => {
-      for await (const line of lines(child.stdout)) this.lines.push(line);
-    })();
-    this.#stderr = new Response(child.stderr).text();
-  }
-
-  /** Waits until it has printed `line`; throws, saying why, at the deadline. */
-  async waitFor(line: string, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let ended: Deno.CommandStatus | undefined;
-    this.#child.status.then((status) => ended = status);
-    while (!this.lines.includes(line)) {
-      if (ended !== undefined || Date.now() > deadline) {
-        throw new Error(
-          `--show --follow did not print ${JSON.stringify(line)}${
-            ended
-              ? ` (it ended: exit ${ended.code}, signal ${ended.signal})`
-              : ` within ${timeoutMs} ms`
-          }; it printed ${JSON.stringify(this.lines)}`,
-        );
-      }
-      await sleep(20);
-    }
-  }
-
-  signal(signal: Deno.Signal): void {
-    this.#child.kill(signal);
-  }
-
-  /** Sends `signal`, waits for the end; returns its status and stderr. */
-  async stop(signal: Deno.Signal): Promise<{ code: number; stderr: string }> {
-    try {
-      this.#child.kill(signal);
-    } catch {
-      // Already gone.
-    }
-    const status = await this.#child.status;
-    await this.#pump;
-    return { code: status.code, stderr: await this.#stderr };
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop("SIGKILL");
-  }
-}
-
 Deno.test("logrotate with a postrotate of --reopen: the logger writes to a new file at the path, every message in exactly one of the two files", async () => {
   using dir = tempDir();
   const port = freePort();
@@ -142,7 +79,9 @@ Deno.test("logrotate with a postrotate of --reopen: the logger writes to a new f
   );
   await waitForLines(log, 1);
   // A reader following the log, as a newcomer would have one open.
-  await using follower = new Follower(dir.path);
+  await using follower = new Streaming(LOGGER, ["--show", "--follow"], {
+    cwd: dir.path,
+  });
   await follower.waitFor("before rotation");
   // Messages keep arriving while the file is rotated.
   const count = 3000;
@@ -218,7 +157,9 @@ Deno.test("--show --follow keeps running through SIGHUP and prints the lines tha
   using dir = tempDir();
   const log = `${dir.path}/log.txt`;
   Deno.writeTextFileSync(log, "first\n");
-  await using follower = new Follower(dir.path);
+  await using follower = new Streaming(LOGGER, ["--show", "--follow"], {
+    cwd: dir.path,
+  });
   await follower.waitFor("first");
   follower.signal("SIGHUP");
   await sleep(300);

@@ -13,7 +13,6 @@ import {
   Background,
   Conversation,
   freePort,
-  lines,
   LOGGER,
   PEERS,
   PYTHON,
@@ -24,6 +23,7 @@ import {
   SENDER,
   sleep,
   startLogger,
+  Streaming,
   tempDir,
   waitForLines,
   waitForPort,
@@ -366,64 +366,6 @@ Deno.test("a sender started 4 s before the logger delivers once it is up, and ex
   assert.equal(await readAfter(log, 300), "late logger\n", "delivered once");
   assert.equal((await logger.stop()).code, 0);
 });
-
-/** A process whose stdout lines the test reads as they come. */
-class Streaming implements AsyncDisposable {
-  readonly #child: Deno.ChildProcess;
-  readonly #pump: Promise<void>;
-  readonly #stderr: Promise<string>;
-  /** Every stdout line so far. */
-  readonly lines: string[] = [];
-
-  constructor(command: string, args: string[], options: { cwd?: string }) {
-    const child = new Deno.Command(command, {
-      args,
-      cwd: options.cwd,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#child = child;
-    this.#pump = (async () => {
-      for await (const line of lines(child.stdout)) this.lines.push(line);
-    })();
-    this.#stderr = new Response(child.stderr).text();
-  }
-
-  /** Waits until it has printed `count` lines in all; throws at the deadline. */
-  async waitForLines(count: number, timeoutMs = 10_000): Promise<string[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.lines.length < count) {
-      if (Date.now() > deadline) {
-        throw new Error(
-          `expected ${count} lines on stdout within ${timeoutMs} ms, got ${this.lines.length}: ${
-            JSON.stringify(this.lines)
-          }`,
-        );
-      }
-      await sleep(20);
-    }
-    return this.lines;
-  }
-
-  /** Sends `signal`, waits for the end; returns its status and stderr. */
-  async stop(
-    signal: Deno.Signal,
-  ): Promise<{ code: number; stderr: string }> {
-    try {
-      this.#child.kill(signal);
-    } catch {
-      // Already gone.
-    }
-    const status = await this.#child.status;
-    await this.#pump;
-    return { code: status.code, stderr: await this.#stderr };
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop("SIGKILL");
-  }
-}
 
 Deno.test("--show --follow after the log is truncated in place (copytruncate) prints only the new lines", async () => {
   using dir = tempDir();
