@@ -152,13 +152,14 @@ export function curveClientOptions(
 let monitors = 0;
 
 /**
- * A socket that hears of `socket`'s failed handshakes (libzmq's socket
+ * A socket that hears how `socket`'s handshakes end (libzmq's socket
  * monitor): a refused or missing CurveZMQ key would otherwise look like a
  * missing logger.
  */
 export function watchHandshakes(context: Context, socket: Socket): Socket {
   const endpoint = `inproc://${PROGRAM}-handshakes-${monitors++}`;
-  const events = ZMQ.EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+  const events = ZMQ.EVENT_HANDSHAKE_SUCCEEDED |
+    ZMQ.EVENT_HANDSHAKE_FAILED_NO_DETAIL |
     ZMQ.EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ.EVENT_HANDSHAKE_FAILED_AUTH;
   const what = "Cannot watch the handshake with the logger";
   socket.monitor(endpoint, events, what);
@@ -167,17 +168,23 @@ export function watchHandshakes(context: Context, socket: Socket): Socket {
   return monitor;
 }
 
-/** Why the handshake with the logger failed, if `monitor` heard that it did. */
+/**
+ * Why the handshake with the logger failed, if `monitor` heard that it did;
+ * `onSucceeded` is called when it heard of one that succeeded.
+ */
 export function handshakeProblem(
   monitor: Socket,
   where: string,
   curve?: SenderCurve,
+  onSucceeded?: () => void,
 ): string | undefined {
   let problem: string | undefined;
   for (let frames; (frames = monitor.receiveFrames()) !== undefined;) {
     // Event frame: the event (16 bits) and a value (32 bits), little-endian.
     const event = new DataView(frames[0].buffer).getUint16(0, true);
-    if (event === ZMQ.EVENT_HANDSHAKE_FAILED_AUTH && curve) {
+    if (event === ZMQ.EVENT_HANDSHAKE_SUCCEEDED) {
+      onSucceeded?.();
+    } else if (event === ZMQ.EVENT_HANDSHAKE_FAILED_AUTH && curve) {
       problem =
         `the logger at ${where} refused this sender: its CurveZMQ public key ${curve.publicKey} is not on the logger's --curve-allow list`;
     } else if (curve) {
@@ -221,7 +228,8 @@ export class LogSender {
   readonly #where: string;
   readonly #endpoint: string;
   readonly #options: LogSenderOptions & { tag: string; bufferSize: number };
-  readonly #monitor?: Socket;
+  readonly #monitor: Socket;
+  #accepted = false; // a handshake with the logger succeeded
   #refused?: string;
   #checked = 0;
   #dropped = 0;
@@ -246,9 +254,7 @@ export class LogSender {
       [ZMQ.IPV6]: host.includes(":") ? 1 : 0,
       ...curveClientOptions(options.curve),
     });
-    if (options.curve) {
-      this.#monitor = watchHandshakes(this.#context, this.#socket);
-    }
+    this.#monitor = watchHandshakes(this.#context, this.#socket);
     this.#socket.connect(this.#endpoint, `Cannot connect to ${this.#where}`);
   }
 
@@ -290,14 +296,15 @@ export class LogSender {
   #checkHandshake(always = false): void {
     const now = Date.now();
     if (
-      this.#monitor !== undefined && this.#refused === undefined &&
+      this.#refused === undefined &&
       (always || now - this.#checked >= HANDSHAKE_CHECK_MS)
     ) {
       this.#checked = now;
       this.#refused = handshakeProblem(
         this.#monitor,
         this.#where,
-        this.#options.curve!,
+        this.#options.curve,
+        () => this.#accepted = true,
       );
     }
     if (this.#refused !== undefined) throw new Error(this.#refused);
@@ -422,6 +429,25 @@ export class LogSender {
   }
 
   /**
+   * Waits until the logger took or refused this sender's handshake, at most
+   * `timeoutMs`; `false` when that ran out first.
+   */
+  async #handshakeEnded(timeoutMs: number): Promise<boolean> {
+    const started = Date.now();
+    while (true) {
+      try {
+        this.#checkHandshake(true);
+      } catch {
+        return true; // refused: #refused says why
+      }
+      if (this.#accepted) return true;
+      const left = timeoutMs - (Date.now() - started);
+      if (left <= 0) return false;
+      await poll([this.#monitor], ZMQ.POLLIN, Math.min(left, 2 ** 31 - 1));
+    }
+  }
+
+  /**
    * Closes the connection once everything queued is delivered. With a
    * `timeoutMs` it waits no longer than that, and resolves to `false` when
    * the logger could not be reached in that time: what was queued is then
@@ -432,15 +458,15 @@ export class LogSender {
     if (this.#closed) return true;
     this.#closed = true;
     const started = Date.now();
-    let reachable = true;
-    try {
-      this.#checkHandshake(true);
-    } catch {
-      reachable = false; // refused: what is queued can never be delivered
-      timeoutMs = 0;
-    }
+    // Until a handshake has ended, queued messages may be waiting for a
+    // logger that will refuse them; libzmq then drops them (or lingers for
+    // ever), so learn how it ends first.
+    let reachable = await this.#handshakeEnded(timeoutMs);
+    if (reachable && this.#refused !== undefined) reachable = false;
+    if (this.#refused !== undefined) timeoutMs = 0; // can never be delivered
     if (Number.isFinite(timeoutMs) && reachable) {
-      reachable = await this.#probe(Math.max(0, timeoutMs));
+      const left = timeoutMs - (Date.now() - started);
+      reachable = await this.#probe(Math.max(0, left));
     }
     const left = timeoutMs - (Date.now() - started);
     const linger = !reachable
@@ -450,7 +476,7 @@ export class LogSender {
       : -1;
     this.#socket.set(ZMQ.LINGER, linger);
     this.#socket.close();
-    this.#monitor?.close();
+    this.#monitor.close();
     await this.#context.terminate(); // returns when delivered, or linger ran out
     return reachable;
   }

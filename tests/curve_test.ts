@@ -18,6 +18,7 @@ import {
   startLogger,
   tempDir,
   waitForLines,
+  waitForPort,
 } from "./helpers.ts";
 import { parseKeyFile } from "../logging_basic.ts";
 
@@ -312,6 +313,33 @@ Deno.test("with --curve-allow a sender not on the list is refused and the refusa
     3,
     `the bad key's retry (--stdin) is not logged again: ${log.join("\n")}`,
   );
+});
+
+Deno.test("a --stdin sender refused slowly (the logger takes a second to answer) says so and exits 1, not waiting forever", async () => {
+  using dir = tempDir();
+  const logger = await keygen(dir.path, "logger");
+  const bad = await keygen(dir.path, "bad", SENDER);
+  const port = freePort();
+  // A python3-zmq logger whose ZAP handler takes 1.5 s to refuse: the input
+  // ends, and the sender closes, before it knows it was refused.
+  await using slow = new Background(PYTHON, [
+    `${PEERS}slow_zap_logger.py`,
+    String(port),
+    `${dir.path}/${logger.path}`,
+    "1.5",
+  ]);
+  await waitForPort(port);
+  const lines = await new Background("sh", [
+    "-c",
+    `printf 'one\\ntwo\\n' | ${SENDER} --stdin --port ${port} --curve-server-key ${logger.path} --curve-key ${bad.path}`,
+  ], { cwd: dir.path }).finish(20_000);
+  assert.equal(lines.code, 1, lines.stderr);
+  assert.match(
+    lines.stderr,
+    /refused this sender: its CurveZMQ public key \S+ is not on the logger's --curve-allow list; up to 2 lines were not delivered\n$/,
+  );
+  const heard = await slow.stop();
+  assert.equal(heard.stdout, "ready\n", "nothing got through");
 });
 
 Deno.test("a python3-zmq CurveZMQ sender on the allow-list delivers, one off it is refused", async () => {
