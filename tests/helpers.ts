@@ -39,6 +39,9 @@ export function tempDir(): { path: string } & Disposable {
   };
 }
 
+/** How long {@link Background.finish} waits before it calls a process hung. */
+export const FINISH_TIMEOUT_MS = 120_000;
+
 /** What a finished process left behind. */
 export interface Outcome {
   code: number;
@@ -65,6 +68,7 @@ export function send(args: string[], cwd?: string): Promise<Outcome> {
 export class Background {
   readonly #child: Deno.ChildProcess;
   readonly #output: Promise<Deno.CommandOutput>;
+  readonly #what: string;
 
   constructor(
     command: string,
@@ -80,6 +84,7 @@ export class Background {
       stderr: "piped",
     }).spawn();
     this.#output = this.#child.output();
+    this.#what = [command, ...args].join(" ");
   }
 
   get pid(): number {
@@ -95,9 +100,30 @@ export class Background {
     }
   }
 
-  /** Waits for the end and returns what it printed. */
-  async finish(): Promise<Outcome> {
-    const out = await this.#output;
+  /**
+   * Waits for the end and returns what it printed. A process still running
+   * after `timeoutMs` is killed and the test fails with what it printed: a
+   * hang must fail the run, not stall it.
+   */
+  async finish(timeoutMs = FINISH_TIMEOUT_MS): Promise<Outcome> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), timeoutMs);
+    });
+    const first = await Promise.race([this.#output, late]);
+    clearTimeout(timer);
+    if (first === "late") {
+      this.kill("SIGKILL");
+      const out = await this.#output;
+      throw new Error(
+        `${this.#what} still ran after ${
+          timeoutMs / 1000
+        } s and was killed; it printed:\n${decoder.decode(out.stdout)}${
+          decoder.decode(out.stderr)
+        }`,
+      );
+    }
+    const out = first;
     return {
       code: out.code,
       signal: out.signal,
