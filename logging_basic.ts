@@ -22,6 +22,8 @@
  * ./logging_basic.ts --status               # ask it what it has logged and dropped
  * ./logging_basic.ts --show --level error --since -1h
  * ./logging_basic.ts --show --follow --include-host '^pi'   # like tail -f | grep
+ * ./logging_basic.ts --stats --by host --every 1h            # counts over time
+ * ./logging_basic.ts --stats --format html > report.html     # a page with charts
  * ./logging_basic.ts --help
  *
  * (umask 077; ./logging_basic.ts --keygen > keys/logger.key)   # CurveZMQ keys
@@ -50,7 +52,7 @@
  * receive and write until stopped. What supports them lives in `lib/`, one
  * module for each thing: `lib/zmq.ts` (libzmq), `lib/log_file.ts` (the file),
  * `lib/logger.ts` (the receive-and-write loop), `lib/logger_options.ts` (the
- * command line), `lib/show.ts` (--show), `lib/control.ts` (--set-level,
+ * command line), `lib/show.ts` (--show), `lib/stats.ts` (--stats), `lib/control.ts` (--set-level,
  * --status, --reopen), `lib/keys.ts` and `lib/zap.ts` (CurveZMQ),
  * `lib/escape.ts` and `lib/pattern.ts` (hostile text), `lib/wire.ts` (levels
  * and the message header).
@@ -126,6 +128,12 @@ export async function main(args: string[]): Promise<number> {
       case "show":
         await showLog(options);
         return 0;
+      case "stats": {
+        // Loaded only here: the logger itself never needs it.
+        const { printStats } = await import("./lib/stats_report.ts");
+        await printStats({ ...options, ...options.stats! });
+        return 0;
+      }
       case "control":
         console.log(
           `${PROGRAM}: ${await askLogger(options.file, options.request!)}`,

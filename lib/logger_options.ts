@@ -25,6 +25,7 @@ import {
 import { KEYS_DIR } from "./keys.ts";
 import type { Filters } from "./log_line.ts";
 import { filterPattern, LINEAR_ENGINE_FLAG } from "./pattern.ts";
+import { type GroupBy, parseDuration } from "./stats.ts";
 import { LEVELS, parseLevel } from "./wire.ts";
 
 /** Lines `--show --follow` starts with, like `tail -f`. */
@@ -41,7 +42,7 @@ export interface LoggerDefaults {
 /** What the logger was asked to do on its command line. */
 export interface LoggerOptions {
   /** Listen and log (the default), show the log, or talk to a running logger. */
-  mode: "serve" | "show" | "control" | "keygen";
+  mode: "serve" | "show" | "stats" | "control" | "keygen";
   /** TCP port to bind. */
   port: number;
   /** Interface address to bind, `*` for all. */
@@ -62,6 +63,8 @@ export interface LoggerOptions {
   follow: boolean;
   /** With `--show`: only the last this many matching lines. */
   lines?: number;
+  /** With `--stats`: how to count and what to print. */
+  stats?: StatsOptions;
   /** With `--set-level`, `--status` or `--reopen`: what to ask the running logger. */
   request?: string;
   /** CurveZMQ: the logger's key pair file; senders must know its public key. */
@@ -69,6 +72,18 @@ export interface LoggerOptions {
   /** CurveZMQ: the file of sender public keys let in; others are refused. */
   curveAllow?: string;
 }
+
+/** What `--stats` counts and prints. */
+export interface StatsOptions {
+  /** Group by level (default), host or tag. */
+  by: GroupBy;
+  /** Bucket length in ms; by default a screenful of rows. */
+  every?: number;
+  format: StatsFormat;
+}
+
+/** How `--stats` prints its counts. */
+export type StatsFormat = "text" | "csv" | "json" | "html";
 
 /**
  * Reads a size in bytes: a whole number, optionally with K or M (KiB, MiB).
@@ -184,7 +199,7 @@ function readFlags(args: string[], defaults: LoggerDefaults) {
         bind: { type: "string", short: "b", default: defaults.bind },
         file: { type: "string", short: "f", default: defaults.file },
         timestamps: { type: "boolean", short: "T", default: false },
-        format: { type: "string", default: "text" },
+        format: { type: "string" },
         level: { type: "string", short: "l", default: "debug" },
         include: { type: "string", multiple: true, default: [] },
         exclude: { type: "string", multiple: true, default: [] },
@@ -195,6 +210,9 @@ function readFlags(args: string[], defaults: LoggerDefaults) {
           default: String(defaults.maxMessageSize),
         },
         show: { type: "boolean", default: false },
+        stats: { type: "boolean", default: false },
+        by: { type: "string" },
+        every: { type: "string" },
         since: { type: "string" },
         until: { type: "string" },
         follow: { type: "boolean", short: "F", default: false },
@@ -219,6 +237,7 @@ type Flags = ReturnType<typeof readFlags>;
 function pickMode(flags: Flags, args: string[]): LoggerOptions["mode"] {
   const modes = [
     flags.show && "--show",
+    flags.stats && "--stats",
     flags["set-level"] !== undefined && "--set-level",
     flags.status && "--status",
     flags.reopen && "--reopen",
@@ -229,6 +248,8 @@ function pickMode(flags: Flags, args: string[]): LoggerOptions["mode"] {
   }
   const mode = flags.show
     ? "show"
+    : flags.stats
+    ? "stats"
     : flags.keygen
     ? "keygen"
     : modes.length
@@ -242,14 +263,28 @@ function pickMode(flags: Flags, args: string[]): LoggerOptions["mode"] {
   for (const flag of ["curve-key", "curve-allow"] as const) {
     if (mode !== "serve" && flags[flag] !== undefined) {
       throw new UsageError(
-        `'--${flag}' goes with listening: remove it from --show, --set-level, --status, --reopen or --keygen`,
+        `'--${flag}' goes with listening: remove it from --show, --stats, --set-level, --status, --reopen or --keygen`,
       );
     }
   }
-  for (const flag of ["since", "until", "follow", "lines"] as const) {
+  for (const flag of ["since", "until"] as const) {
+    if (mode !== "show" && mode !== "stats" && flags[flag] !== undefined) {
+      throw new UsageError(
+        `'--${flag}' goes with --show or --stats: add --show to read the log`,
+      );
+    }
+  }
+  for (const flag of ["follow", "lines"] as const) {
     if (mode !== "show" && flags[flag] !== undefined && flags[flag] !== false) {
       throw new UsageError(
         `'--${flag}' goes with --show: add --show to read the log`,
+      );
+    }
+  }
+  for (const flag of ["by", "every"] as const) {
+    if (mode !== "stats" && flags[flag] !== undefined) {
+      throw new UsageError(
+        `'--${flag}' goes with --stats: add --stats to count the log`,
       );
     }
   }
@@ -270,7 +305,10 @@ function checkWhere(flags: Flags): void {
       "Cannot log as '--file' must name a file: current value is \"\"",
     );
   }
-  if (flags.format !== "text" && flags.format !== "json") {
+  if (
+    flags.format !== undefined && flags.format !== "text" &&
+    flags.format !== "json" && !flags.stats
+  ) {
     throw new UsageError(
       `Cannot log as '--format' must be text or json: current value is ${
         JSON.stringify(flags.format)
@@ -305,6 +343,30 @@ function parseLines(flags: Flags): number | undefined {
     );
   }
   return lines;
+}
+
+/** `--by`, `--every` and `--format` of `--stats`. */
+function parseStats(flags: Flags): StatsOptions {
+  const by = flags.by ?? "level";
+  if (by !== "level" && by !== "host" && by !== "tag") {
+    throw new UsageError(
+      `Cannot count as '--by' must be level, host or tag: current value is ${
+        JSON.stringify(by)
+      }`,
+    );
+  }
+  const format = flags.format ?? "text";
+  if (!["text", "csv", "json", "html"].includes(format)) {
+    throw new UsageError(
+      `Cannot count as '--format' must be text, csv, json or html with --stats: current value is ${
+        JSON.stringify(format)
+      }`,
+    );
+  }
+  const every = flags.every === undefined
+    ? undefined
+    : parseDuration(flags.every, "--every");
+  return { by, every, format: format as StatsFormat };
 }
 
 /** What `--set-level`, `--status` or `--reopen` asks a running logger. */
@@ -344,10 +406,13 @@ export function parseLoggerArgs(
     bind: flags.bind,
     file: flags.file,
     timestamps: flags.timestamps,
-    format: flags.format as "text" | "json",
+    format: flags.stats ? "text" : (flags.format ?? "text") as "text" | "json",
     maxMessageSize: parseSize(flags["max-message-size"], "--max-message-size"),
     filters: {
-      level: parseLevel(flags.level, mode === "show" ? "show the log" : "log"),
+      level: parseLevel(
+        flags.level,
+        mode === "show" ? "show the log" : mode === "stats" ? "count" : "log",
+      ),
       include: parsePatterns(flags.include, "--include"),
       exclude: parsePatterns(flags.exclude, "--exclude"),
       includeHost: parsePatterns(flags["include-host"], "--include-host"),
@@ -359,6 +424,7 @@ export function parseLoggerArgs(
     curveAllow: flags["curve-allow"],
     request: controlRequest(flags),
   };
+  if (mode === "stats") options.stats = parseStats(flags);
   if (flags.since !== undefined) {
     options.since = parseTime(flags.since, "--since", now);
   }
@@ -392,6 +458,7 @@ as one line, to a log file.
 
 Usage: ${COMMAND} [options]             listen and log
        ${COMMAND} --show [filters]      read the log
+       ${COMMAND} --stats [filters]     count the log over time
        ${COMMAND} --set-level LEVEL     change a running logger's level
        ${COMMAND} --status              ask a running logger what it did
        ${COMMAND} --reopen              reopen a running logger's file
@@ -422,6 +489,13 @@ Reading the log (--show):
       --until TIME         up to TIME
   -n, --lines N            only the last N matching lines
   -F, --follow             keep printing new lines as they arrive (tail -f)
+
+Counting the log (--stats; also takes the filters, --since and --until):
+      --by level|host|tag  a column per level (default), host or tag
+      --every 10m          one row per 10 minutes (s, m, h, d, w); by
+                           default a screenful of rows
+      --format FORMAT      text (default), csv, json, or html: a page with
+                           charts, ${COMMAND} --stats --format html > report.html
 
 CurveZMQ, encryption and sender keys (key files are read from ${KEYS_DIR}/):
       --keygen             print a new key pair file and exit:

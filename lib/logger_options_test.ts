@@ -113,7 +113,7 @@ Deno.test("--reopen asks the logger of --file to open its log again, and goes al
       [["--reopen", "--follow"], /'--follow' goes with --show/],
       [
         ["--reopen", "--curve-key", "k"],
-        /'--curve-key' goes with listening: remove it from --show, --set-level, --status, --reopen or --keygen/,
+        /'--curve-key' goes with listening: remove it from --show, --stats, --set-level, --status, --reopen or --keygen/,
       ],
     ] as const
   ) {

@@ -92,6 +92,23 @@ const HEADER = new RegExp(
   })> (-|\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?Z) (\\S+) ([^\\s:]+): `,
 );
 
+const HEADER_AT = new RegExp(HEADER.source.slice(1), "y");
+
+/**
+ * Where the text starts when `raw` holds a header at `at`, else -1: a test
+ * without the allocations of {@link parseMessage}, for reading many lines.
+ *
+ * @example
+ * ```ts
+ * headerEnd("<warn> - pi backup: disk", 0); // 20
+ * headerEnd("<warn> disk", 0); // -1
+ * ```
+ */
+export function headerEnd(raw: string, at: number): number {
+  HEADER_AT.lastIndex = at;
+  return HEADER_AT.test(raw) ? HEADER_AT.lastIndex : -1;
+}
+
 /**
  * Writes a message as wire text: the header, then the text.
  *

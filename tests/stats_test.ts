@@ -1,0 +1,370 @@
+/**
+ * `--stats`: counts over time, checked exactly against generated logs with
+ * known counts, and against what the real logger wrote from real senders;
+ * the HTML page opened in Debian's headless Chromium; bad input refused in
+ * one line.
+ */
+
+import assert from "node:assert/strict";
+import {
+  freePort,
+  LOGGER,
+  PYTHON,
+  run,
+  send,
+  startLogger,
+  tempDir,
+  waitForLines,
+} from "./helpers.ts";
+
+/** Debian's chromium (.ci/run installs it) and python3-pil to read its screenshot. */
+const CHROMIUM = "/usr/bin/chromium";
+
+const HOUR = 3_600_000;
+const START = Date.UTC(2026, 10, 24, 0, 0, 0);
+const LEVELS = ["debug", "info", "warn", "error", "critical"] as const;
+const HOSTS = ["pi-kitchen", "pi-garage", "desktop"];
+
+/** Lines the logger would write with --timestamps, and what --stats must count. */
+function generatedLog() {
+  const lines: string[] = [];
+  // expected[hour][level]
+  const expected: Record<string, number>[] = [];
+  const byHost: Record<string, number> = {};
+  for (let hour = 0; hour < 6; hour++) {
+    expected.push(Object.fromEntries(LEVELS.map((level) => [level, 0])));
+    for (let i = 0; i < 40 + hour * 7; i++) {
+      // Errors start in hour 3; critical only in hour 4.
+      const level = hour === 4 && i % 10 === 0
+        ? "critical"
+        : hour >= 3 && i % 3 === 0
+        ? "error"
+        : LEVELS[i % 3];
+      const host = HOSTS[(i + hour) % 3];
+      const received = new Date(START + hour * HOUR + i * 45_000)
+        .toISOString();
+      const sent = new Date(START + hour * HOUR + i * 45_000 - 5).toISOString();
+      if (i % 5 === 4) {
+        // JSON Lines, as the logger writes them with --format json.
+        lines.push(JSON.stringify({
+          received,
+          sent,
+          host,
+          tag: "sensor",
+          level,
+          message: `reading ${i}`,
+        }));
+      } else {
+        lines.push(
+          `${received} <${level}> ${sent} ${host} sensor: reading ${i}`,
+        );
+      }
+      expected[hour][level]++;
+      byHost[host] = (byHost[host] ?? 0) + 1;
+    }
+  }
+  // The book's plain lines, in a log written without --timestamps: untimed.
+  lines.push("hello from the book", "another plain line");
+  return { text: `${lines.join("\n")}\n`, expected, byHost, untimed: 2 };
+}
+
+function writeLog(dir: string, text: string): void {
+  Deno.writeTextFileSync(`${dir}/log.txt`, text);
+}
+
+function stats(args: string[], cwd: string) {
+  return run(LOGGER, ["--stats", ...args], { cwd });
+}
+
+Deno.test("--stats --format csv counts every hour and level of a generated log exactly, untimed lines in a last row", async () => {
+  using dir = tempDir();
+  const log = generatedLog();
+  writeLog(dir.path, log.text);
+  const out = await stats(["--every", "1h", "--format", "csv"], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stderr, "");
+  const rows = out.stdout.split("\r\n");
+  assert.equal(rows.pop(), "");
+  assert.equal(rows[0], "bucket,debug,info,warn,error,critical,total");
+  log.expected.forEach((counts, hour) => {
+    const start = `${
+      new Date(START + hour * HOUR).toISOString().slice(0, 19)
+    }Z`;
+    const values = LEVELS.map((level) => counts[level]);
+    const total = values.reduce((a, b) => a + b, 0);
+    assert.equal(rows[hour + 1], [start, ...values, total].join(","));
+  });
+  // The two plain lines are info, and have no time.
+  assert.equal(rows[7], "untimed,0,2,0,0,0,2");
+  assert.equal(rows.length, 8);
+});
+
+Deno.test("--stats --format json has the same counts, totals per group and the untimed count", async () => {
+  using dir = tempDir();
+  const log = generatedLog();
+  writeLog(dir.path, log.text);
+  const out = await stats(["--every", "1h", "--format", "json"], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  const json = JSON.parse(out.stdout);
+  assert.equal(json.every, "1h");
+  assert.equal(json.by, "level");
+  assert.deepEqual(json.groups, [...LEVELS]);
+  assert.deepEqual(
+    json.rows.map((row: { counts: Record<string, number> }) => row.counts),
+    log.expected,
+  );
+  const lines = log.text.split("\n").length - 1;
+  assert.equal(json.total, lines);
+  assert.equal(json.lines, lines);
+  assert.equal(json.untimed, 2);
+  const info = log.expected.reduce((sum, hour) => sum + hour.info, 0);
+  assert.equal(json.totals.info, info + 2);
+});
+
+Deno.test("--stats in a terminal: a row per bucket with a bar, totals, the untimed lines said, and a screenful by default", async () => {
+  using dir = tempDir();
+  const log = generatedLog();
+  writeLog(dir.path, log.text);
+  const out = await stats(["--by", "host"], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  const lines = out.stdout.split("\n");
+  // Six hours of lines: the shortest bucket that gives at most 30 rows is 30m.
+  assert.match(
+    lines[0],
+    /^\.\/log\.txt: \d+ lines, 2026-11-24T00:00Z to 2026-11-24T05:30Z, every 30m, by host \(times in UTC\)$/,
+  );
+  assert.match(lines[2], /^time\s+(\S+\s+){3}\(none\)\s+total$/);
+  const rows = lines.filter((line) => /^2026-11-24T/.test(line));
+  assert.equal(rows.length, 12);
+  // The busiest bucket has the full bar, 30 characters.
+  assert.ok(rows.some((row) => row.endsWith("█".repeat(30))), out.stdout);
+  const total = lines.find((line) => line.startsWith("total"))!;
+  const [, ...numbers] = total.split(/\s+/);
+  const hosts = lines[2].split(/\s+/).slice(1, -1);
+  hosts.forEach((host, i) => {
+    assert.equal(Number(numbers[i]), host === "(none)" ? 2 : log.byHost[host]);
+  });
+  assert.match(
+    out.stdout,
+    /\n2 lines without a time \(logged without --timestamps, sent without one\): in the totals, in no row\n$/,
+  );
+});
+
+Deno.test("--stats takes the filters and --since/--until of --show, and says what had no time for the range", async () => {
+  using dir = tempDir();
+  const log = generatedLog();
+  writeLog(dir.path, log.text);
+  const out = await stats([
+    "--level",
+    "error",
+    "--include-host",
+    "^pi-",
+    "--since",
+    "2026-11-24T03:00Z",
+    "--until",
+    "2026-11-24T04:59:59Z",
+    "--every",
+    "1h",
+    "--format",
+    "json",
+  ], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  const json = JSON.parse(out.stdout);
+  // Count the same by hand from the lines.
+  let errors = 0;
+  let critical = 0;
+  for (const line of log.text.split("\n")) {
+    const hour = /T0([34]):/.exec(line);
+    if (!hour || !/pi-/.test(line)) continue;
+    if (/"level":"error"|<error>/.test(line)) errors++;
+    if (/"level":"critical"|<critical>/.test(line)) critical++;
+  }
+  assert.equal(json.totals.error, errors);
+  assert.equal(json.totals.critical, critical);
+  assert.equal(json.totals.info, 0);
+  assert.equal(json.rows.length, 2);
+  // The plain lines are info: the level filter left them out.
+  assert.equal(json.untimedOutOfRange, 0);
+  const ranged = await stats(["--since", "2026-11-24T03:00Z"], dir.path);
+  assert.equal(ranged.code, 0, ranged.stderr);
+  assert.match(
+    ranged.stdout,
+    /\n2 lines without a time left out: --since\/--until need one\n$/,
+  );
+});
+
+Deno.test("--stats counts what the real logger wrote from real senders, by tag", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  await using logger = await startLogger(dir.path, port, ["--timestamps"]);
+  for (
+    const [tag, level, n] of [["backup", "error", 3], [
+      "cron",
+      "info",
+      2,
+    ]] as const
+  ) {
+    for (let i = 0; i < n; i++) {
+      const out = await send(
+        ["--port", String(port), "--tag", tag, "--level", level, `run ${i}`],
+        dir.path,
+      );
+      assert.equal(out.code, 0, out.stderr);
+    }
+  }
+  await send(["--port", String(port), "a", "plain", "one"], dir.path);
+  await waitForLines(`${dir.path}/log.txt`, 6);
+  const out = await stats(["--by", "tag", "--format", "json"], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  const json = JSON.parse(out.stdout);
+  assert.deepEqual(json.totals, { backup: 3, cron: 2, "(none)": 1 });
+  assert.equal(json.untimed, 0, "--timestamps gives every line a time");
+  await logger.stop();
+});
+
+Deno.test("--stats --format html: Chromium renders the totals and draws the charts; senders' text stays text", async () => {
+  using dir = tempDir();
+  const log = generatedLog();
+  // A hostile host and message: they must be shown, never run.
+  const attack = `${
+    new Date(START).toISOString()
+  } <error> - <img/src=x/onerror=alert(1)> evil: <script>alert(2)</script>`;
+  writeLog(dir.path, `${log.text}${attack}\n`);
+  const out = await stats(["--format", "html"], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  Deno.writeTextFileSync(`${dir.path}/report.html`, out.stdout);
+  const page = `file://${dir.path}/report.html`;
+  const chromium = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--hide-scrollbars",
+    `--user-data-dir=${dir.path}/chromium`,
+  ];
+  const dom = await run(CHROMIUM, [...chromium, "--dump-dom", page]);
+  assert.equal(dom.code, 0, dom.stderr);
+  const total = log.text.split("\n").length; // the lines and the attack
+  assert.match(
+    dom.stdout,
+    new RegExp(`<span id="total-lines">${total}</span>`),
+  );
+  const errors = log.expected.reduce((sum, hour) => sum + hour.error, 0) + 1;
+  assert.match(dom.stdout, new RegExp(`data-level="error">${errors}<`));
+  assert.match(
+    dom.stdout,
+    /<svg role="img" aria-label="Lines over time, by level"/,
+  );
+  assert.match(dom.stdout, /<table id="hosts">.*pi-kitchen/s);
+  assert.match(dom.stdout, /reading #/);
+  assert.doesNotMatch(dom.stdout, /<img|<script/);
+  assert.match(dom.stdout, /&lt;img\/src=x\/onerror=alert\(1\)&gt;/);
+
+  const shot = `${dir.path}/shot.png`;
+  const screenshot = await run(CHROMIUM, [
+    ...chromium,
+    `--screenshot=${shot}`,
+    "--window-size=1100,1600",
+    page,
+  ]);
+  assert.equal(screenshot.code, 0, screenshot.stderr);
+  // Pixels of each level's colour in the chart: the areas were drawn.
+  const colors = { info: "3b82c4", warn: "f0a020", error: "d64541" };
+  const counted = await run(PYTHON, [
+    "-c",
+    `import sys
+from PIL import Image
+image = Image.open(sys.argv[1]).convert("RGB")
+counts = {}
+for r, g, b in image.getdata():
+    key = "%02x%02x%02x" % (r, g, b)
+    counts[key] = counts.get(key, 0) + 1
+print(" ".join(str(counts.get(c, 0)) for c in sys.argv[2:]))`,
+    shot,
+    ...Object.values(colors),
+  ]);
+  assert.equal(counted.code, 0, counted.stderr);
+  const pixels = counted.stdout.trim().split(" ").map(Number);
+  Object.keys(colors).forEach((level, i) => {
+    assert.ok(pixels[i] > 2000, `${level}: ${pixels[i]} pixels of its colour`);
+  });
+});
+
+Deno.test("--stats refuses bad input in one line: unknown --by, a bucket of 0m, too many rows, a file that is not a log", async () => {
+  using dir = tempDir();
+  writeLog(dir.path, generatedLog().text);
+  const refused = async (args: string[], code: number, message: RegExp) => {
+    const out = await stats(args, dir.path);
+    assert.equal(out.code, code, out.stderr);
+    assert.equal(out.stdout, "");
+    assert.match(out.stderr, message);
+    assert.equal(out.stderr.split("\n").length, 2, out.stderr);
+  };
+  await refused(
+    ["--by", "colour"],
+    2,
+    /^logging_basic: Cannot count as '--by' must be level, host or tag: current value is "colour"\n$/,
+  );
+  await refused(
+    ["--every", "0m"],
+    2,
+    /^logging_basic: Cannot count as '--every' must be a time such as 1m, 10m, 1h or 1d \(1s to 366d\): current value is "0m"\n$/,
+  );
+  await refused(["--every", "soon"], 2, /current value is "soon"/);
+  await refused(
+    ["--format", "pdf"],
+    2,
+    /'--format' must be text, csv, json or html with --stats: current value is "pdf"/,
+  );
+  // Two lines a year apart, one row a second: 31 million rows.
+  writeLog(
+    dir.path,
+    "2025-11-24T00:00:00.000Z first\n2026-11-24T00:00:00.000Z second\n",
+  );
+  await refused(
+    ["--every", "1s"],
+    1,
+    /^logging_basic: Cannot count as '--every 1s' makes more than 100000 rows for this log: pick a longer one, or narrow it with --since\/--until\n$/,
+  );
+  // A binary file where the log should be.
+  Deno.writeFileSync(
+    `${dir.path}/log.txt`,
+    new Uint8Array([
+      ...new TextEncoder().encode("line one\nline two\n"),
+      0x7f,
+      0x45,
+      0x4c,
+      0x46,
+      0,
+      1,
+      2,
+      10,
+    ]),
+  );
+  await refused(
+    [],
+    1,
+    /^logging_basic: Cannot count '\.\/log\.txt' as line 3 is not a log line: it holds a NUL byte, which the logger never writes \(is it a log file\?\)\n$/,
+  );
+  Deno.removeSync(`${dir.path}/log.txt`);
+  await refused([], 1, /^logging_basic: Cannot read log file '\.\/log\.txt': /);
+  const show = await run(LOGGER, ["--show", "--by", "host"], { cwd: dir.path });
+  assert.equal(show.code, 2);
+  assert.equal(
+    show.stderr,
+    "logging_basic: '--by' goes with --stats: add --stats to count the log\n",
+  );
+});
+
+Deno.test("--stats --format csv keeps a sender's host from becoming a spreadsheet formula", async () => {
+  using dir = tempDir();
+  writeLog(
+    dir.path,
+    '2026-11-24T00:00:00.000Z <info> - =HYPERLINK("x") app: hi\n2026-11-24T00:00:01.000Z <info> - a,b app: hi\n',
+  );
+  const out = await stats(["--by", "host", "--format", "csv"], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(
+    out.stdout.split("\r\n")[0],
+    `bucket,"'=HYPERLINK(""x"")","a,b",total`,
+  );
+});
