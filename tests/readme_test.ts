@@ -172,7 +172,7 @@ Deno.test("README: every ./logging_basic.ts and ./log_cmd_basic.ts line that run
   let logger = await start();
   const listens = (line: string) =>
     /^\.\/logging_basic\.ts(\s|$)/.test(line) &&
-    !/--(show|status|set-level|keygen|reopen|help)\b/.test(line);
+    !/--(show|stats|status|set-level|keygen|reopen|help)\b/.test(line);
   try {
     for (const line of here) {
       if (line.includes("--curve-allow")) {
