@@ -142,3 +142,11 @@ Deno.test("statsCsv quotes names and keeps them from starting a formula", () => 
   );
   assert.equal(statsCsv(counts).split("\r\n")[0], "bucket,'@SUM(A1),total");
 });
+
+Deno.test("countLog: a line that only looks like it starts with a time is untimed", () => {
+  const counts = count(
+    "2026-11-24T10:00:0x.000Z not quite\n2026-11-24T10:00:00.000Z fine\n",
+  );
+  assert.equal(counts.untimed, 1);
+  assert.equal(counts.total, 2);
+});
