@@ -5,7 +5,8 @@
  * the size of the log; both are bounded (MAX_ROWS, MAX_GROUPS).
  *
  * It reads what `--show` reads: text logs (with or without `--timestamps`)
- * and JSON Lines. A line's time is when the logger received it, else when
+ * and JSON Lines; a message that is a syslog frame (rsyslog's omczmq sends
+ * them) counts by its severity, host, tag and time. A line's time is when the logger received it, else when
  * it was sent; lines with neither (the book's plain lines in a log written
  * without `--timestamps`) are counted in the totals as untimed.
  *
@@ -27,7 +28,7 @@ import {
   keepsAll,
   parseLogLine,
 } from "./log_line.ts";
-import { headerEnd, type Level, LEVELS } from "./wire.ts";
+import { headerEnd, type Level, LEVELS, parseMessage } from "./wire.ts";
 
 /** What a line is counted under. */
 export type GroupBy = "level" | "host" | "tag";
@@ -434,8 +435,16 @@ export function countLog(options: CountOptions): Counts {
         time = times.read(line, 0);
         at = 25;
       }
-      const end = line.charCodeAt(at) === 60 ? headerEnd(line, at) : -1;
-      if (end === -1) {
+      const lt = line.charCodeAt(at) === 60;
+      const end = lt ? headerEnd(line, at) : -1;
+      const next = lt ? line.charCodeAt(at + 1) : 0;
+      if (end === -1 && next >= 48 && next <= 57) {
+        // "<digit": maybe syslog (rsyslog's omczmq): the full reader, which
+        // also takes it as plain text when it only looks like syslog.
+        const message = parseMessage(at === 0 ? line : line.slice(at));
+        ({ level, host, tag, text } = message);
+        if (Number.isNaN(time)) time = Date.parse(message.sent ?? "");
+      } else if (end === -1) {
         if (needText) text = at === 0 ? line : line.slice(at);
       } else {
         // <level> SENT HOST TAG: text

@@ -90,6 +90,30 @@ Deno.test("countLog: a line without a header is info; with a header its level, h
   assert.deepEqual(count(text, { by: "tag" }).table.totals, [2, 1, 1]);
 });
 
+Deno.test("countLog: syslog frames as the text log keeps them (rsyslog's omczmq) count by their severity, host, tag and time", () => {
+  const text = [
+    '2026-11-24T10:00:00.000Z <11>1 2026-11-24T09:59:59.900+00:00 pi-a backup - - [timeQuality tzKnown="1"] failed#012',
+    "2026-11-24T10:00:01.000Z <30>Nov 24 10:00:00 pi-b cron[42]: done",
+    "2026-11-24T10:00:02.000Z <13>hello, only like syslog",
+    "<12>1 2026-11-24T11:30:00Z pi-b app - - - untimed but for its sent time#012",
+  ].join("\n");
+  assert.deepEqual(count(text).table.totals, [0, 2, 1, 1, 0]);
+  assert.deepEqual(count(text, { by: "host" }).table.groups, [
+    "pi-b",
+    "(none)",
+    "pi-a",
+  ]);
+  assert.deepEqual(count(text, { by: "tag" }).table.groups, [
+    "(none)",
+    "app",
+    "backup",
+    "cron",
+  ]);
+  const hourly = count(text, { every: 3_600_000 });
+  assert.equal(hourly.untimed, 0);
+  assert.deepEqual(hourly.table.rows.map((row) => row.total), [3, 1]);
+});
+
 Deno.test("countLog: the sent time counts when the line has no received time", () => {
   const counts = count("<info> 2026-11-24T10:00:00.000Z pi app: hi\n", {
     every: 3_600_000,
