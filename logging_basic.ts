@@ -74,6 +74,7 @@ import {
   readAllowList,
   readKeyFile,
 } from "./lib/keys.ts";
+import { Forwarder, missingPermissions } from "./lib/forward.ts";
 import { LogFile } from "./lib/log_file.ts";
 import { Logger } from "./lib/logger.ts";
 import {
@@ -166,6 +167,8 @@ async function serve(options: LoggerOptions): Promise<number> {
   using accepts = new AcceptWatch(context, socket, PROGRAM);
   await refuseSecondLogger(options.file);
   using control = ControlServer.open(context, options.file, PROGRAM);
+  // Lines go on to syslog from the file, behind the logger (lib/forward.ts).
+  await using _forwarder = options.forward && forwardTo(options);
 
   const logger = new Logger({
     socket,
@@ -177,6 +180,29 @@ async function serve(options: LoggerOptions): Promise<number> {
     accepts,
   });
   return await logger.run();
+}
+
+/** Starts forwarding the log to `--forward`, or says which permission it lacks. */
+function forwardTo(options: LoggerOptions): Forwarder {
+  const target = options.forward!;
+  const missing = missingPermissions(options.file, target);
+  if (missing.length > 0) {
+    throw new Error(
+      `Cannot forward to ${target.url} as Deno may not ${
+        missing.some((flag) => flag.startsWith("--allow-net"))
+          ? "connect to it"
+          : "keep its place"
+      }: add ${
+        missing.join(" ")
+      } to the deno run line (see the README, Beyond one machine)`,
+    );
+  }
+  return Forwarder.start({
+    file: options.file,
+    target,
+    facility: options.facility,
+    program: PROGRAM,
+  });
 }
 
 /**

@@ -26,6 +26,8 @@ import { KEYS_DIR } from "./keys.ts";
 import type { Filters } from "./log_line.ts";
 import { filterPattern, LINEAR_ENGINE_FLAG } from "./pattern.ts";
 import { type GroupBy, parseDuration } from "./stats.ts";
+import { type ForwardTarget, parseForwardUrl } from "./forward.ts";
+import { FACILITIES, parseFacility } from "./syslog.ts";
 import { LEVELS, parseLevel } from "./wire.ts";
 
 /** Lines `--show --follow` starts with, like `tail -f`. */
@@ -67,6 +69,10 @@ export interface LoggerOptions {
   stats?: StatsOptions;
   /** With `--set-level`, `--status` or `--reopen`: what to ask the running logger. */
   request?: string;
+  /** Forward every line logged to this syslog server (`--forward`). */
+  forward?: ForwardTarget;
+  /** The syslog facility of forwarded lines (`--facility`). */
+  facility: number;
   /** CurveZMQ: the logger's key pair file; senders must know its public key. */
   curveKey?: string;
   /** CurveZMQ: the file of sender public keys let in; others are refused. */
@@ -221,6 +227,8 @@ function readFlags(args: string[], defaults: LoggerDefaults) {
         status: { type: "boolean", default: false },
         reopen: { type: "boolean", default: false },
         keygen: { type: "boolean", default: false },
+        forward: { type: "string" },
+        facility: { type: "string" },
         "curve-key": { type: "string" },
         "curve-allow": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -260,7 +268,9 @@ function pickMode(flags: Flags, args: string[]): LoggerOptions["mode"] {
       "'--keygen' goes alone: it prints a new key pair and exits",
     );
   }
-  for (const flag of ["curve-key", "curve-allow"] as const) {
+  for (
+    const flag of ["curve-key", "curve-allow", "forward", "facility"] as const
+  ) {
     if (mode !== "serve" && flags[flag] !== undefined) {
       throw new UsageError(
         `'--${flag}' goes with listening: remove it from --show, --stats, --set-level, --status, --reopen or --keygen`,
@@ -313,6 +323,11 @@ function checkWhere(flags: Flags): void {
       `Cannot log as '--format' must be text or json: current value is ${
         JSON.stringify(flags.format)
       }`,
+    );
+  }
+  if (flags.facility !== undefined && flags.forward === undefined) {
+    throw new UsageError(
+      "'--facility' goes with --forward: it is the syslog facility of the lines forwarded",
     );
   }
   if (flags["curve-allow"] !== undefined && flags["curve-key"] === undefined) {
@@ -420,6 +435,12 @@ export function parseLoggerArgs(
     },
     follow: flags.follow,
     lines,
+    forward: flags.forward === undefined
+      ? undefined
+      : parseForwardUrl(flags.forward),
+    facility: flags.facility === undefined
+      ? FACILITIES.user
+      : parseFacility(flags.facility, "--facility"),
     curveKey: flags["curve-key"],
     curveAllow: flags["curve-allow"],
     request: controlRequest(flags),
@@ -496,6 +517,13 @@ Counting the log (--stats; also takes the filters, --since and --until):
                            default a screenful of rows
       --format FORMAT      text (default), csv, json, or html: a page with
                            charts, ${COMMAND} --stats --format html > report.html
+
+Forwarding to syslog (rsyslog and the like), each line as RFC 5424:
+      --forward URL        relp://HOST:PORT (acknowledged: nothing lost) or
+                           tcp://HOST:PORT (octet-counted); needs
+                           --allow-net=HOST:PORT and read and write of
+                           ${LOG_FILENAME}.forward, where it keeps its place
+      --facility NAME      syslog facility: user (default), daemon, local0-7
 
 CurveZMQ, encryption and sender keys (key files are read from ${KEYS_DIR}/):
       --keygen             print a new key pair file and exit:

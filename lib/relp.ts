@@ -1,0 +1,301 @@
+/**
+ * A RELP client (the Reliable Event Logging Protocol of rsyslog's imrelp):
+ * syslog messages over TCP, each acknowledged by the server, so a sender
+ * knows which ones arrived and can send the rest again after a failure.
+ *
+ * A frame is `TXNR SP COMMAND SP DATALEN [SP DATA] LF`. The client opens the
+ * session (`open` with its offers), sends `syslog` frames with increasing
+ * transaction numbers, and the server answers each with `rsp` and `200 OK`
+ * (or an error). The server may end a session with `0 serverclose 0`.
+ *
+ * @example
+ * ```ts
+ * import { RelpClient } from "./lib/relp.ts";
+ * const relp = await RelpClient.connect("127.0.0.1", 2514);
+ * await relp.send(["<14>1 - pi app - - - hello"], (count) => console.log(count, "acknowledged"));
+ * await relp.close();
+ * ```
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What the client offers when it opens a session. */
+const OFFERS = "relp_version=0\nrelp_software=logging_basic\ncommands=syslog";
+/** Transaction numbers run from 1 to this, then start again at 1. */
+const MAX_TXNR = 999_999_999;
+/** A response longer than this is not RELP. */
+const MAX_RESPONSE = 64 * 1024;
+
+/** The session ended or failed; what was not acknowledged must be sent again. */
+export class RelpError extends Error {}
+
+/** One parsed frame from the server. */
+interface Frame {
+  txnr: number;
+  command: string;
+  data: string;
+}
+
+/**
+ * Reads frames from bytes as they arrive.
+ *
+ * @example
+ * ```ts
+ * const reader = new FrameReader();
+ * reader.push(new TextEncoder().encode("2 rsp 6 200 OK\n"));
+ * reader.next(); // { txnr: 2, command: "rsp", data: "200 OK" }
+ * ```
+ */
+export class FrameReader {
+  #buffer = new Uint8Array(0);
+
+  push(bytes: Uint8Array): void {
+    const joined = new Uint8Array(this.#buffer.length + bytes.length);
+    joined.set(this.#buffer);
+    joined.set(bytes, this.#buffer.length);
+    this.#buffer = joined;
+  }
+
+  /** The next whole frame, or undefined until more bytes come. Throws on bytes that are not RELP. */
+  next(): Frame | undefined {
+    const head = /^(\d{1,9}) ([a-z]{1,32}) (\d{1,9})/.exec(
+      decoder.decode(this.#buffer.subarray(0, 64)),
+    );
+    if (head === null) {
+      if (
+        this.#buffer.length >= 64 ||
+        /[^\d a-z]/.test(decoder.decode(this.#buffer))
+      ) {
+        throw new RelpError(
+          `the server sent what is not RELP: ${
+            JSON.stringify(decoder.decode(this.#buffer.subarray(0, 40)))
+          }`,
+        );
+      }
+      return undefined;
+    }
+    const length = Number(head[3]);
+    if (length > MAX_RESPONSE) {
+      throw new RelpError(`the server sent a frame of ${length} bytes`);
+    }
+    // DATALEN 0 has no SP DATA; else SP, DATA, then the LF.
+    const start = head[0].length + (length > 0 ? 1 : 0);
+    const end = start + length;
+    if (this.#buffer.length < end + 1) return undefined;
+    if (this.#buffer[end] !== 10) {
+      throw new RelpError("the server sent a frame without its newline");
+    }
+    const frame = {
+      txnr: Number(head[1]),
+      command: head[2],
+      data: decoder.decode(this.#buffer.subarray(start, end)),
+    };
+    this.#buffer = this.#buffer.slice(end + 1);
+    return frame;
+  }
+}
+
+/** A frame as bytes. */
+function frame(txnr: number, command: string, data: string): Uint8Array {
+  const bytes = encoder.encode(data);
+  const head = encoder.encode(
+    bytes.length > 0
+      ? `${txnr} ${command} ${bytes.length} `
+      : `${txnr} ${command} 0`,
+  );
+  const out = new Uint8Array(head.length + bytes.length + 1);
+  out.set(head);
+  out.set(bytes, head.length);
+  out[out.length - 1] = 10;
+  return out;
+}
+
+/**
+ * A RELP session with a server. Messages are sent in order; `onAcknowledged`
+ * tells how many of the oldest unacknowledged ones the server took.
+ */
+export class RelpClient {
+  readonly #conn: Deno.TcpConn;
+  readonly #reader = new FrameReader();
+  #txnr = 1;
+  /** Transaction numbers sent and not yet answered, oldest first. */
+  readonly #waiting: number[] = [];
+  #onAcknowledged: (count: number) => void = () => {};
+  #failure?: RelpError;
+  #onFailure: (err: RelpError) => void = () => {};
+  #closing = false;
+  #closed?: () => void;
+
+  private constructor(conn: Deno.TcpConn) {
+    this.#conn = conn;
+  }
+
+  /** Connects and opens a session; rejects when the server is not there or refuses. */
+  static async connect(hostname: string, port: number): Promise<RelpClient> {
+    const conn = await Deno.connect({ hostname, port });
+    conn.setNoDelay(true);
+    const client = new RelpClient(conn);
+    try {
+      await client.#write(frame(1, "open", OFFERS));
+      const answer = await client.#readFrame();
+      if (answer.command !== "rsp" || !answer.data.startsWith("200")) {
+        throw new RelpError(
+          `the server did not open a session: ${answer.data.split("\n")[0]}`,
+        );
+      }
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+    client.#txnr = 2;
+    client.#readLoop();
+    return client;
+  }
+
+  /** Messages sent and not yet acknowledged. */
+  get unacknowledged(): number {
+    return this.#waiting.length;
+  }
+
+  /** Why the session ended, once it has. */
+  get failure(): RelpError | undefined {
+    return this.#failure;
+  }
+
+  /** Calls `onFailure` once when the session ends other than by close(). */
+  set onFailure(callback: (err: RelpError) => void) {
+    this.#onFailure = callback;
+  }
+
+  /** Calls `onAcknowledged(count)` as the server takes messages, oldest first. */
+  set onAcknowledged(callback: (count: number) => void) {
+    this.#onAcknowledged = callback;
+  }
+
+  /** Sends syslog messages; they are acknowledged later, in order. */
+  async send(messages: string[]): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    const frames = messages.map((message) => {
+      const txnr = this.#txnr;
+      this.#txnr = txnr === MAX_TXNR ? 1 : txnr + 1;
+      this.#waiting.push(txnr);
+      return frame(txnr, "syslog", message);
+    });
+    const total = frames.reduce((sum, f) => sum + f.length, 0);
+    const bytes = new Uint8Array(total);
+    let at = 0;
+    for (const f of frames) {
+      bytes.set(f, at);
+      at += f.length;
+    }
+    await this.#write(bytes);
+  }
+
+  /** Ends the session politely (what is unacknowledged stays so) and closes. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#failure === undefined) {
+      const ended = new Promise<void>((resolve) => this.#closed = resolve);
+      try {
+        await this.#write(frame(this.#txnr, "close", ""));
+        // The server answers, then closes; do not wait long for it.
+        await Promise.race([ended, new Promise((r) => setTimeout(r, 500))]);
+      } catch {
+        // Gone already.
+      }
+    }
+    try {
+      this.#conn.close();
+    } catch {
+      // Closed by the read loop.
+    }
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    try {
+      for (let done = 0; done < bytes.length;) {
+        done += await this.#conn.write(bytes.subarray(done));
+      }
+    } catch (err) {
+      throw this.#fail(`the connection broke: ${(err as Error).message}`);
+    }
+  }
+
+  /** Reads one frame (the answer to open), before the read loop runs. */
+  async #readFrame(): Promise<Frame> {
+    const chunk = new Uint8Array(4096);
+    while (true) {
+      const frame = this.#reader.next();
+      if (frame !== undefined) return frame;
+      const n = await this.#conn.read(chunk);
+      if (n === null) throw new RelpError("the server closed the connection");
+      this.#reader.push(chunk.subarray(0, n));
+    }
+  }
+
+  /** Takes the server's answers as they come, until the connection ends. */
+  async #readLoop(): Promise<void> {
+    const chunk = new Uint8Array(16 * 1024);
+    try {
+      while (true) {
+        const n = await this.#conn.read(chunk);
+        if (n === null) {
+          throw new RelpError("the server closed the connection");
+        }
+        this.#reader.push(chunk.subarray(0, n));
+        let acknowledged = 0;
+        for (let f; (f = this.#reader.next()) !== undefined;) {
+          if (f.command === "serverclose") {
+            throw new RelpError("the server ended the session");
+          }
+          if (f.command !== "rsp") continue;
+          if (this.#closing && f.txnr === this.#txnr) {
+            this.#closed?.();
+            continue;
+          }
+          if (f.txnr !== this.#waiting[0]) {
+            throw new RelpError(
+              `the server answered transaction ${f.txnr}, not ${
+                this.#waiting[0]
+              }`,
+            );
+          }
+          if (!f.data.startsWith("200")) {
+            throw new RelpError(
+              `the server refused a message: ${f.data.split("\n")[0]}`,
+            );
+          }
+          this.#waiting.shift();
+          acknowledged++;
+        }
+        if (acknowledged > 0) this.#onAcknowledged(acknowledged);
+      }
+    } catch (err) {
+      if (this.#closing) {
+        this.#closed?.();
+        return;
+      }
+      const failure = err instanceof RelpError
+        ? err
+        : new RelpError(`the connection broke: ${(err as Error).message}`);
+      this.#fail(failure.message);
+    }
+  }
+
+  #fail(message: string): RelpError {
+    if (this.#failure === undefined) {
+      this.#failure = new RelpError(message);
+      try {
+        this.#conn.close();
+      } catch {
+        // Closed already.
+      }
+      if (!this.#closing) this.#onFailure(this.#failure);
+    }
+    return this.#failure;
+  }
+}

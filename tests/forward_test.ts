@@ -1,0 +1,342 @@
+/**
+ * `--forward`: the logger's lines go on to Debian's real rsyslogd, started
+ * by each test in the foreground on loopback ports with its own directory:
+ * over RELP and plain TCP, with the right severity, facility, hostname,
+ * app-name and text; over RELP nothing is lost when rsyslog is stopped in
+ * the middle, or when the logger itself restarts.
+ */
+
+import assert from "node:assert/strict";
+import {
+  Background,
+  freePort,
+  LOGGER,
+  PYTHON,
+  readText,
+  ROOT,
+  run,
+  send,
+  sleep,
+  tempDir,
+  waitForPort,
+} from "./helpers.ts";
+
+const RSYSLOGD = "/usr/sbin/rsyslogd";
+
+/** What rsyslog writes for each message: the fields a forwarded line maps to. */
+const FIELDS =
+  "%syslogseverity-text% %syslogfacility-text% %hostname% %app-name% %timereported:::date-rfc3339% %msg%\\n";
+
+/** The README's rsyslog configuration for RELP ("Beyond one machine"): what users copy. */
+function readmeRelpInput(): string {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const block = /```text\n(module\(load="imrelp"\)\n[^`]*)```/.exec(readme)
+    ?.[1];
+  assert.ok(
+    block?.includes('input(type="imrelp" port="2514")'),
+    "the README's imrelp block",
+  );
+  return block!;
+}
+
+/** Debian's rsyslogd in the foreground, with a RELP and a TCP input on loopback. */
+class Rsyslog implements AsyncDisposable {
+  readonly relpPort = freePort();
+  readonly tcpPort = freePort();
+  readonly out: string;
+  readonly #conf: string;
+  readonly #pid: string;
+  #process?: Background;
+
+  constructor(readonly dir: string) {
+    this.out = `${dir}/rsyslog.out`;
+    this.#conf = `${dir}/rsyslog.conf`;
+    this.#pid = `${dir}/rsyslog.pid`;
+    Deno.mkdirSync(`${dir}/rsyslog-work`, { recursive: true });
+    // A direct main queue: a RELP message is acknowledged only once written.
+    Deno.writeTextFileSync(
+      this.#conf,
+      `global(workDirectory="${dir}/rsyslog-work")
+main_queue(queue.type="direct")
+${
+        readmeRelpInput().replace(
+          'port="2514"',
+          `port="${this.relpPort}" address="127.0.0.1"`,
+        )
+      }
+module(load="imtcp")
+input(type="imtcp" port="${this.tcpPort}" address="127.0.0.1")
+template(name="fields" type="string" string="${FIELDS}")
+action(type="omfile" file="${this.out}" template="fields")
+`,
+    );
+  }
+
+  async start(): Promise<void> {
+    this.#process = new Background(RSYSLOGD, [
+      "-n",
+      "-f",
+      this.#conf,
+      "-i",
+      this.#pid,
+    ]);
+    await waitForPort(this.relpPort);
+    await waitForPort(this.tcpPort);
+  }
+
+  async stop(): Promise<void> {
+    const out = await this.#process?.stop("SIGTERM");
+    this.#process = undefined;
+    assert.equal(out?.code ?? 0, 0, out?.stderr);
+  }
+
+  /** The messages rsyslog wrote so far. */
+  lines(): string[] {
+    try {
+      return readText(this.out).split("\n").filter(Boolean);
+    } catch {
+      return [];
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#process?.stop("SIGKILL");
+  }
+}
+
+/** Deno's flags for a forwarding logger in `dir`: the shebang's and what forwarding needs. */
+function forwardingFlags(rsyslog: Rsyslog): string[] {
+  const shebang = Deno.readTextFileSync(LOGGER).split("\n")[0];
+  const flags = shebang.split(" ").filter((word) =>
+    word.startsWith("-") && word !== "-S"
+  );
+  return [
+    ...flags,
+    `--allow-net=127.0.0.1:${rsyslog.relpPort},127.0.0.1:${rsyslog.tcpPort}`,
+    "--allow-read=./log.txt.forward",
+    "--allow-write=./log.txt.forward",
+  ];
+}
+
+/** `deno run FLAGS logging_basic.ts ARGS` in `dir`, waited for until it listens. */
+async function startForwarding(
+  dir: string,
+  rsyslog: Rsyslog,
+  port: number,
+  args: string[],
+): Promise<Background> {
+  const logger = new Background("deno", [
+    "run",
+    ...forwardingFlags(rsyslog),
+    LOGGER,
+    "--port",
+    String(port),
+    ...args,
+  ], { cwd: dir });
+  await waitForPort(port);
+  return logger;
+}
+
+/** Waits until rsyslog has written `count` lines; fails at the deadline. */
+async function waitForForwarded(rsyslog: Rsyslog, count: number, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  while (rsyslog.lines().length < count) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `rsyslog has ${rsyslog.lines().length} of ${count} lines after ${ms} ms`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+/** A python3-zmq sender: COUNT messages "NAME SEQ", 100 at a time, 10 ms apart. */
+function burstSender(port: number, count: number, name: string): Background {
+  return new Background(PYTHON, [
+    "-c",
+    `import sys, time, zmq
+context = zmq.Context()
+socket = context.socket(zmq.PUSH)
+socket.connect('tcp://127.0.0.1:%s' % sys.argv[1])
+for seq in range(int(sys.argv[2])):
+    socket.send(('%s %d' % (sys.argv[3], seq)).encode())
+    if seq % 100 == 99:
+        time.sleep(0.01)
+socket.close()
+context.term()`,
+    String(port),
+    String(count),
+    name,
+  ]);
+}
+
+/** The SEQ numbers rsyslog got of NAME's messages, each once. */
+function seqs(lines: string[], name: string): Set<number> {
+  return new Set(
+    lines.map((line) => new RegExp(` ${name} (\\d+)$`).exec(line)?.[1])
+      .filter((seq) => seq !== undefined).map(Number),
+  );
+}
+
+Deno.test("--forward relp:// and tcp:// give rsyslog each line with its severity, facility, host, app-name, time and text", async () => {
+  using dir = tempDir();
+  await using rsyslog = new Rsyslog(dir.path);
+  await rsyslog.start();
+  for (const [protocol, facility] of [["relp", "user"], ["tcp", "local3"]]) {
+    const port = freePort();
+    const target = protocol === "relp" ? rsyslog.relpPort : rsyslog.tcpPort;
+    const logger = await startForwarding(dir.path, rsyslog, port, [
+      "--timestamps",
+      "--forward",
+      `${protocol}://127.0.0.1:${target}`,
+      ...(facility === "user" ? [] : ["--facility", facility]),
+    ]);
+    const sent = await send([
+      "--port",
+      String(port),
+      "--level",
+      "error",
+      "--tag",
+      "backup",
+      "--hostname",
+      "pi-garage",
+      `disk failed over ${protocol}`,
+    ], dir.path);
+    assert.equal(sent.code, 0, sent.stderr);
+    await send(["--port", String(port), "plain", protocol], dir.path);
+    const before = protocol === "relp" ? 0 : 2;
+    await waitForForwarded(rsyslog, before + 2);
+    const stopped = await logger.stop();
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(
+      stopped.stderr,
+      new RegExp(
+        `^logging_basic: forwarding to ${protocol}://127\\.0\\.0\\.1:${target} \\(syslog\\), from the end of \\./log\\.txt`,
+      ),
+    );
+    const received = readText(`${dir.path}/log.txt`).split("\n")
+      .filter((line) => line.includes(protocol)).map((line) =>
+        line.slice(0, 24)
+      );
+    const lines = rsyslog.lines().slice(before);
+    assert.equal(
+      lines[0],
+      `err ${facility} pi-garage backup ${
+        received[0]
+      } disk failed over ${protocol}`,
+    );
+    assert.equal(
+      lines[1],
+      `info ${facility} - - ${received[1]} plain ${protocol}`,
+    );
+  }
+});
+
+Deno.test("--forward relp:// loses none of 20,000 messages when rsyslog stops for 3 s in the middle, and says so once", async () => {
+  using dir = tempDir();
+  await using rsyslog = new Rsyslog(dir.path);
+  await rsyslog.start();
+  const port = freePort();
+  await using logger = await startForwarding(dir.path, rsyslog, port, [
+    "--forward",
+    `relp://127.0.0.1:${rsyslog.relpPort}`,
+  ]);
+  await using sender = burstSender(port, 20_000, "m");
+  await waitForForwarded(rsyslog, 2000);
+  await rsyslog.stop();
+  const atStop = rsyslog.lines().length;
+  await sleep(3000);
+  await rsyslog.start();
+  assert.equal((await sender.finish()).code, 0);
+  await waitForForwarded(rsyslog, 20_000, 60_000);
+  const got = seqs(rsyslog.lines(), "m");
+  assert.equal(
+    got.size,
+    20_000,
+    `missing: ${
+      [...Array(20_000).keys()].filter((n) => !got.has(n)).slice(0, 10)
+    }`,
+  );
+  assert.ok(atStop < 20_000, `rsyslog was stopped after ${atStop} lines`);
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+  const notes = end.stderr.split("\n");
+  assert.equal(
+    notes.filter((line) => line.includes("stopped (")).length +
+      notes.filter((line) => line.includes("cannot forward")).length,
+    1,
+    end.stderr,
+  );
+  assert.match(end.stderr, /forwarding to relp:\/\/\S+ again\n/);
+});
+
+Deno.test("--forward relp:// picks up where it stopped when the logger restarts: lines logged while rsyslog was away are sent", async () => {
+  using dir = tempDir();
+  await using rsyslog = new Rsyslog(dir.path);
+  await rsyslog.start();
+  const port = freePort();
+  const args = ["--forward", `relp://127.0.0.1:${rsyslog.relpPort}`];
+  let logger = await startForwarding(dir.path, rsyslog, port, args);
+  assert.equal(
+    (await send(["--port", String(port), "first"], dir.path)).code,
+    0,
+  );
+  await waitForForwarded(rsyslog, 1);
+  await rsyslog.stop();
+  for (const text of ["second", "third"]) {
+    assert.equal(
+      (await send(["--port", String(port), text], dir.path)).code,
+      0,
+    );
+  }
+  await sleep(300);
+  assert.equal((await logger.stop()).code, 0);
+  await rsyslog.start();
+  logger = await startForwarding(dir.path, rsyslog, port, args);
+  await waitForForwarded(rsyslog, 3);
+  const end = await logger.stop();
+  assert.match(end.stderr, /from where it stopped, \d+ bytes behind\n/);
+  // Each once, or twice when an acknowledgement was lost as rsyslog stopped.
+  const texts = rsyslog.lines().map((line) => line.split(" ").at(-1));
+  assert.deepEqual([...new Set(texts)], ["first", "second", "third"]);
+});
+
+Deno.test("--forward without Deno's permission to connect, or a bad URL or facility, gets one line", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  // Through the shebang: it grants no network, and no LOG.forward.
+  const out = await run(LOGGER, [
+    "--port",
+    String(port),
+    "--forward",
+    "relp://127.0.0.1:2514",
+  ], { cwd: dir.path });
+  assert.equal(out.code, 1);
+  assert.equal(
+    out.stderr,
+    "logging_basic: Cannot forward to relp://127.0.0.1:2514 as Deno may not connect to it: add --allow-net=127.0.0.1:2514 --allow-read=./log.txt.forward --allow-write=./log.txt.forward to the deno run line (see the README, Beyond one machine)\n",
+  );
+  for (
+    const [args, message] of [
+      [
+        ["--forward", "udp://x:514"],
+        "'--forward' must be tcp://HOST:PORT or relp://HOST:PORT: current value is \"udp://x:514\"",
+      ],
+      [["--forward", "tcp://x:0"], 'current value is "tcp://x:0"'],
+      [
+        ["--forward", "tcp://x:514", "--facility", "kitchen"],
+        "'--facility' must be a syslog facility such as user, daemon or local0-local7 (or 0-23): current value is \"kitchen\"",
+      ],
+      [["--facility", "local0"], "'--facility' goes with --forward"],
+      [
+        ["--show", "--forward", "tcp://x:514"],
+        "'--forward' goes with listening",
+      ],
+    ] as const
+  ) {
+    const bad = await run(LOGGER, [...args], { cwd: dir.path });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.ok(bad.stderr.includes(message), bad.stderr);
+    assert.equal(bad.stderr.split("\n").length, 2, bad.stderr);
+  }
+});
