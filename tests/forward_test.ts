@@ -54,20 +54,24 @@ class Rsyslog implements AsyncDisposable {
     this.#pid = `${dir}/rsyslog.pid`;
     Deno.mkdirSync(`${dir}/rsyslog-work`, { recursive: true });
     // A direct main queue: a RELP message is acknowledged only once written.
+    // rsyslogd's own messages stay inside (not to the system's /dev/log) and
+    // go nowhere: only the inputs' ruleset writes the file.
     Deno.writeTextFileSync(
       this.#conf,
-      `global(workDirectory="${dir}/rsyslog-work")
+      `global(workDirectory="${dir}/rsyslog-work" processInternalMessages="on")
 main_queue(queue.type="direct")
 ${
         readmeRelpInput().replace(
           'port="2514"',
-          `port="${this.relpPort}" address="127.0.0.1"`,
+          `port="${this.relpPort}" address="127.0.0.1" ruleset="forwarded"`,
         )
       }
 module(load="imtcp")
-input(type="imtcp" port="${this.tcpPort}" address="127.0.0.1")
+input(type="imtcp" port="${this.tcpPort}" address="127.0.0.1" ruleset="forwarded")
 template(name="fields" type="string" string="${FIELDS}")
-action(type="omfile" file="${this.out}" template="fields")
+ruleset(name="forwarded") {
+  action(type="omfile" file="${this.out}" template="fields")
+}
 `,
     );
   }

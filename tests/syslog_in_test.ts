@@ -22,6 +22,7 @@ import {
   type Outcome,
   PYTHON,
   readText,
+  ROOT,
   run,
   startLogger,
   tempDir,
@@ -67,18 +68,32 @@ function missing(): string | undefined {
  * test sent.
  */
 function rsyslogConfig(work: string, tcpPort: number, ports: number[]) {
+  const { load, action } = readmeOmczmq();
   return [
     `global(workDirectory="${work}" processInternalMessages="on")`,
     `module(load="imtcp")`,
-    `module(load="omczmq")`,
+    load,
     `input(type="imtcp" address="127.0.0.1" port="${tcpPort}" ruleset="toLogger")`,
     `ruleset(name="toLogger") {`,
     ...ports.map((port) =>
-      `  action(type="omczmq" endpoints="tcp://127.0.0.1:${port}" socktype="PUSH" template="RSYSLOG_SyslogProtocol23Format" queue.type="LinkedList")`
+      action.replace("tcp://desktop.local:5555", `tcp://127.0.0.1:${port}`)
     ),
     "}",
     "",
   ].join("\n");
+}
+
+/** The README's omczmq configuration ("Beyond one machine"): what users copy. */
+function readmeOmczmq(): { load: string; action: string } {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const block = /```text\n(module\(load="omczmq"\))\n(action\([^`]*\))\n```/
+    .exec(readme);
+  assert.ok(block, "the README shows the omczmq configuration");
+  assert.ok(
+    block[2].includes('endpoints="tcp://desktop.local:5555"'),
+    block[2],
+  );
+  return { load: block[1], action: block[2] };
 }
 
 /** rsyslogd in the foreground; ended with SIGTERM (then SIGKILL) by `await using`. */
