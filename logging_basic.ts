@@ -186,6 +186,11 @@ async function serve(options: LoggerOptions): Promise<number> {
 function forwardTo(options: LoggerOptions): Forwarder {
   const target = options.forward!;
   const missing = missingPermissions(options.file, target);
+  if (missing.length > 0 && Deno.build.standalone) {
+    throw new Error(
+      `Cannot forward to ${target.url} as this binary may not connect to it: its permissions were fixed when it was built; run logging_basic.ts with deno run to forward (see the README, Beyond one machine)`,
+    );
+  }
   if (missing.length > 0) {
     throw new Error(
       `Cannot forward to ${target.url} as Deno may not ${

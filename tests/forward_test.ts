@@ -344,3 +344,46 @@ Deno.test("--forward without Deno's permission to connect, or a bad URL or facil
     assert.equal(bad.stderr.split("\n").length, 2, bad.stderr);
   }
 });
+
+Deno.test("--forward follows logrotate: it finishes the moved file, then sends the new one from its start", async () => {
+  using dir = tempDir();
+  await using rsyslog = new Rsyslog(dir.path);
+  await rsyslog.start();
+  const port = freePort();
+  await using logger = await startForwarding(dir.path, rsyslog, port, [
+    "--forward",
+    `relp://127.0.0.1:${rsyslog.relpPort}`,
+  ]);
+  const sendAll = async (names: string[]) => {
+    for (const name of names) {
+      const out = await send(["--port", String(port), name], dir.path);
+      assert.equal(out.code, 0, out.stderr);
+    }
+  };
+  // rsyslog away while the file is moved: the old file's last lines wait.
+  await sendAll(["one", "two"]);
+  await waitForForwarded(rsyslog, 2);
+  await rsyslog.stop();
+  await sendAll(["three"]);
+  Deno.renameSync(`${dir.path}/log.txt`, `${dir.path}/log.txt.1`);
+  const reopened = await run(LOGGER, ["--reopen"], { cwd: dir.path });
+  assert.equal(reopened.code, 0, reopened.stderr);
+  await sendAll(["four", "five"]);
+  await rsyslog.start();
+  await waitForForwarded(rsyslog, 5);
+  const texts = rsyslog.lines().map((line) => line.split(" ").at(-1));
+  assert.deepEqual([...new Set(texts)], [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+  ]);
+  assert.equal(readText(`${dir.path}/log.txt`), "four\nfive\n");
+  assert.equal((await logger.stop()).code, 0);
+  const info = Deno.statSync(`${dir.path}/log.txt`);
+  assert.match(
+    readText(`${dir.path}/log.txt.forward`),
+    new RegExp(`^zmqlog-forward ${info.dev}:${info.ino} 10 relp://`),
+  );
+});
