@@ -62,7 +62,7 @@ import {
   type SenderOptions,
   senderUsage,
 } from "./lib/sender_options.ts";
-import { Context, poll, type Socket, ZMQ } from "./lib/zmq.ts";
+import { Context, pollHere, type Socket, ZMQ } from "./lib/zmq.ts";
 
 /** The port to send to. It MUST match the port in logging_basic.ts. */
 export const PORT = 5555;
@@ -145,7 +145,7 @@ async function sendOnce(
   // Send once a logger is there; should it go again in between, wait again.
   do {
     const waited = Date.now() - started;
-    if (!await waitForLogger(socket, timeoutMs - waited, handshakes)) {
+    if (!waitForLogger(socket, timeoutMs - waited, handshakes)) {
       throw new Error(
         `no logger at ${where} after ${options.timeout} s; message not sent`,
       );
@@ -166,7 +166,7 @@ async function sendOnce(
  *
  * @returns `true` when connected, `false` when `timeoutMs` ran out first.
  */
-async function waitForLogger(
+function waitForLogger(
   socket: Socket,
   timeoutMs: number,
   handshakes: {
@@ -174,7 +174,7 @@ async function waitForLogger(
     monitor: Socket;
     problem: () => string | undefined;
   },
-): Promise<boolean> {
+): boolean {
   const start = Date.now();
   let told = false;
   const sockets = [socket, handshakes.monitor];
@@ -182,7 +182,9 @@ async function waitForLogger(
     const waited = Date.now() - start;
     if (waited >= timeoutMs) return false;
     const next = told ? timeoutMs : Math.min(timeoutMs, WAIT_NOTICE_MS);
-    const [events, heard] = await poll(
+    // Here, not on a worker thread: this process has nothing else to do
+    // meanwhile, and the hand-over back from a worker costs start-up time.
+    const [events, heard] = pollHere(
       sockets,
       [ZMQ.POLLOUT, ZMQ.POLLIN],
       Math.min(next - waited, 2 ** 31 - 1),
