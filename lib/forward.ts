@@ -31,6 +31,7 @@
  */
 
 import { describe, plural, UsageError } from "./cli.ts";
+import { openRegularFile } from "./log_file.ts";
 import { parseLogLine } from "./log_line.ts";
 import { RelpClient } from "./relp.ts";
 import { formatSyslog } from "./syslog.ts";
@@ -126,12 +127,14 @@ class PlaceFile implements Disposable {
   readonly #file: Deno.FsFile;
 
   constructor(readonly path: string) {
-    this.#file = Deno.openSync(path, {
-      read: true,
-      write: true,
-      create: true,
-      mode: 0o640,
-    });
+    // As the log file is opened: a link another user put there is not followed.
+    try {
+      this.#file = openRegularFile(path, "rewrite");
+    } catch (err) {
+      throw new Error(
+        `Cannot keep the forwarding place in '${path}': ${describe(err)}`,
+      );
+    }
   }
 
   read(): Place | undefined {

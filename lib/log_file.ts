@@ -99,17 +99,24 @@ export function openLogFile(path: string): Deno.FsFile {
 }
 
 /**
- * {@link openLogFile} without the file name in its errors. Deno's open has no
+ * {@link openLogFile} without the file name in its errors; `rewrite` opens
+ * to read and write in place instead of to append. Deno's open has no
  * O_NOFOLLOW, so: a missing file is created with O_EXCL, which fails on
  * anything at the path, a dangling link too; what is there is looked at with
  * lstat, opened, and looked at again with fstat: another file in between
  * (swapped in after the lstat) is closed unwritten, and it starts over.
  */
-function openRegularFile(path: string): Deno.FsFile {
+export function openRegularFile(
+  path: string,
+  how: "append" | "rewrite" = "append",
+): Deno.FsFile {
+  const append = how === "append";
   for (let tries = 1;; tries++) {
     try {
       return Deno.openSync(path, {
-        append: true,
+        append,
+        write: !append,
+        read: !append,
         createNew: true,
         mode: LOG_FILE_MODE,
       });
@@ -134,7 +141,9 @@ function openRegularFile(path: string): Deno.FsFile {
     }
     let file: Deno.FsFile;
     try {
-      file = openExisting(path);
+      file = append
+        ? openExisting(path)
+        : Deno.openSync(path, { read: true, write: true });
     } catch (err) {
       if (err instanceof Deno.errors.NotFound && changing) continue;
       throw new Error(fileProblem(err, path, "write"));

@@ -387,3 +387,25 @@ Deno.test("--forward follows logrotate: it finishes the moved file, then sends t
     new RegExp(`^zmqlog-forward ${info.dev}:${info.ino} 10 relp://`),
   );
 });
+
+Deno.test("--forward does not follow a symbolic link put where it keeps its place", async () => {
+  using dir = tempDir();
+  await using rsyslog = new Rsyslog(dir.path); // not started: never reached
+  Deno.writeTextFileSync(`${dir.path}/victim`, "precious\n");
+  Deno.symlinkSync("victim", `${dir.path}/log.txt.forward`);
+  const out = await run("deno", [
+    "run",
+    ...forwardingFlags(rsyslog),
+    LOGGER,
+    "--port",
+    String(freePort()),
+    "--forward",
+    `relp://127.0.0.1:${rsyslog.relpPort}`,
+  ], { cwd: dir.path });
+  assert.equal(out.code, 1);
+  assert.equal(
+    out.stderr,
+    "logging_basic: Cannot keep the forwarding place in './log.txt.forward': it is a symbolic link (to victim); the logger writes only to a regular file\n",
+  );
+  assert.equal(readText(`${dir.path}/victim`), "precious\n");
+});
