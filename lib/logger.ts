@@ -266,11 +266,12 @@ export class Logger {
       // again; first, so the other sockets add nothing to a line's latency.
       await file.flush(() => this.#stopping);
       // Between batches, so a busy logger still answers --set-level at once;
-      // what they log (notes) is written before we wait, too.
+      // what they log (notes) is written, and a --reopen done, before we
+      // wait: the next message goes to the new file.
       control?.answer(handlers);
       gate?.answer((line) => this.note(line, "warn"));
       accepts?.check();
-      if (file.lines.length > 0) await file.flush(() => this.#stopping);
+      await file.flush(() => this.#stopping);
       if (this.#reloadKeys) this.#reloadAllowList();
       if (this.#stopping) {
         if (await this.#drained(taken)) break;
