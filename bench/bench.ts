@@ -104,7 +104,60 @@ README's "How it works"):
 - \`strace -c -f\`: 2,467 \`write\` calls for the million messages (about 400 lines a
   write), 12,623 \`recvfrom\` by libzmq's I/O thread, 14,695 \`poll\`.
 - A signal landing in a libzmq system call (the profiler's SIGPROF) made \`zmq_recv\` fail
-  with EINTR and stopped the logger; such calls are now simply made again.`;
+  with EINTR and stopped the logger; such calls are now simply made again.
+
+## Issue 18: towards the C logger (tried, and what it gave)
+
+Two runs of this bench one after the other (1,000,000 messages, 3 rounds), before
+the changes below (commit 89417c6) and after; the C logger's own numbers move
+between runs by up to 15%:
+
+| measure | before | ÷ C | after | ÷ C | goal |
+| --- | --- | --- | --- | --- | --- |
+| throughput, msg/s | 1467k | 0.71× | 1672k | 0.71× | ≥ 0.9× |
+| CPU s per million | 0.70 | 1.84× | 0.59 | 1.44× | ≤ 1.3× |
+| peak RSS, MiB | 63 | | 58 | | ≤ 40 |
+| latency median, µs | 368 | 1.79× | 351 | 1.54× | ≤ 1.5× |
+| latency p99, µs | 1030 | 1.37× | 957 | 2.03× | |
+| one-shot, ms (hello-world) | 139.0 (79.5) | | 108.3 (81.5) | | hello + 15 |
+
+The p99 ratio moved with C's own p99 (752 then 471 µs). The measures below were taken
+while another session ran its tests on the same 2 cores, so single runs vary by ±30%;
+each was run side by side, old and new in turn, several times (medians).
+
+- Latency, where a message reaches an idle logger. \`strace\` showed the wait: \`zmq_poll\`
+  on a worker thread, then a promise to the main thread. Now an idle logger waits in
+  \`zmq_poll\` on the main thread (200 ms at most, then lets the event loop run, for
+  signals): median latency 495-582 µs before, 346-471 µs after, C 261-317 µs.
+- A p99 of 4 ms in those loaded runs came from \`setTimeout(0)\`, used to let signals in: Deno's timer sleeps
+  1-2 ms in \`epoll_wait\`, and a message arriving then waited for it. Tried instead: a
+  MessageChannel round trip (0.17 ms, no sleep) - it did not help: signals were then not
+  heard under load (SIGTERM took 4.3 s, until the flood ended, instead of 1.0 s).
+  Kept: a zero-time \`zmq_poll\` on a worker thread, whose wait in epoll also takes the
+  signals (SIGTERM under load: 1.05-1.1 s, as before).
+- The file is written before the control, ZAP and monitor sockets are looked at, so they
+  add nothing to a line's latency.
+- CPU: one array view per message for \`zmq_recv\` (14% of samples in garbage collection)
+  is gone: libzmq gets an address inside the buffer (found with \`memset(buf, 0, 0)\`,
+  which returns it; \`Deno.UnsafePointer.of\` would need \`--allow-ffi\` for everything):
+  0.75-0.78 CPU s per million before, 0.67-0.73 after. Passing the address as a number
+  instead of a BigInt did not help: Deno's fast call takes only BigInts for \`usize\`, and
+  the slow path cost 1.38-1.46 CPU s per million.
+- One-shot start-up: importing node:util (for \`parseArgs\`) starts Deno's Node
+  compatibility layer. \`lib/args.ts\` now reads the command line as it did (a test
+  compares it with node:util on 36,000 command lines; 2.4 million random ones showed no
+  difference): \`log_cmd_basic.ts -p PORT hello\` 194 ms before, 154 ms after, Deno's
+  hello-world 102 ms, in one loaded run. What is left (\`strace\`, timings inside the
+  process): 7-19 ms loading our modules, 5-10 ms \`dlopen\` of npm:zeromq's addon with
+  libstdc++, a trampoline (mmap and mprotect) for each of the 30 FFI symbols, then the
+  connection and its handshake. The sender also waits for the logger in \`zmq_poll\` on the
+  main thread now: no difference that the noise let us see.
+- Peak RSS: not met. Deno's hello-world peaks at 31 MiB here; importing npm:zeromq's
+  manifest adds 3 MiB and loading the addon (with libstdc++) 5.5 MiB, the idle logger is at
+  47-50 MiB; the burst adds about 12 MiB, 7 of them pages of the deno binary itself. V8
+  flags did not help (peak after 800,000 messages: 59.5 MiB as it is,
+  \`--max-semi-space-size=1\` 59.5, \`--single-threaded\` 58.3, \`--max-lazy\` 59.8); dropping
+  node:util saved about 2 MiB idle.`;
 
 type LoggerName = "deno" | "c" | "python";
 const LOGGER_NAMES: LoggerName[] = ["deno", "c", "python"];
