@@ -288,9 +288,11 @@ export class Logger {
       }
       // Idle: wait here, not on a worker thread, so a message that comes
       // is taken at once (a worker's wake-up and promise doubled the
-      // latency); then let the event loop run, for signals.
-      const events = pollHere(sockets, ZMQ.POLLIN, STOP_CHECK_MS);
-      if (!events.some((e) => e !== 0)) await this.#yield();
+      // latency). Woken by anything else (time, a control request, a storm
+      // of failed accepts), let the event loop run, for signals, as the
+      // worker's wait did.
+      const [message] = pollHere(sockets, ZMQ.POLLIN, STOP_CHECK_MS);
+      if (message === 0) await this.#yield();
     }
     const cut = this.#cutShort
       ? `; messages were still arriving after ${
