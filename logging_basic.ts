@@ -168,7 +168,7 @@ async function serve(options: LoggerOptions): Promise<number> {
   await refuseSecondLogger(options.file);
   using control = ControlServer.open(context, options.file, PROGRAM);
   // Lines go on to syslog from the file, behind the logger (lib/forward.ts).
-  await using _forwarder = options.forward && forwardTo(options);
+  await using forwarder = options.forward && forwardTo(options);
 
   const logger = new Logger({
     socket,
@@ -178,6 +178,7 @@ async function serve(options: LoggerOptions): Promise<number> {
     control,
     gate,
     accepts,
+    forwarder,
   });
   return await logger.run();
 }

@@ -163,6 +163,8 @@ export interface LoggerParts {
   control?: ControlServer;
   gate?: SenderGate;
   accepts?: AcceptWatch;
+  /** `--forward`: what it has sent, for `--status`. */
+  forwarder?: { status(): string };
 }
 
 /** The receive-and-write loop, with its level, counts and signals. */
@@ -189,7 +191,12 @@ export class Logger {
   /** What the logger has done, as `--status` and SIGUSR1 tell it. */
   status(): string {
     const { file } = this.parts.options;
-    return `level ${this.#level}; ${summary(this.counts, file, this.#level)}`;
+    const forwarded = this.parts.forwarder
+      ? `; ${this.parts.forwarder.status()}`
+      : "";
+    return `level ${this.#level}; ${
+      summary(this.counts, file, this.#level)
+    }${forwarded}`;
   }
 
   /** Changes the level (`--set-level`) and says so in the log. */

@@ -409,3 +409,48 @@ Deno.test("--forward does not follow a symbolic link put where it keeps its plac
   );
   assert.equal(readText(`${dir.path}/victim`), "precious\n");
 });
+
+Deno.test("--status tells what was forwarded, that the server is away, and over plain TCP how many lines may be lost", async () => {
+  using dir = tempDir();
+  await using rsyslog = new Rsyslog(dir.path);
+  await rsyslog.start();
+  const port = freePort();
+  const url = `tcp://127.0.0.1:${rsyslog.tcpPort}`;
+  await using logger = await startForwarding(dir.path, rsyslog, port, [
+    "--forward",
+    url,
+  ]);
+  const sendAll = async (names: string[]) => {
+    for (const name of names) {
+      const out = await send(["--port", String(port), name], dir.path);
+      assert.equal(out.code, 0, out.stderr);
+    }
+  };
+  const status = async () => {
+    const out = await run(LOGGER, ["--status"], { cwd: dir.path });
+    assert.equal(out.code, 0, out.stderr);
+    return out.stdout;
+  };
+  await sendAll(["a1", "a2", "a3"]);
+  await waitForForwarded(rsyslog, 3);
+  assert.match(await status(), new RegExp(`; 3 lines forwarded to ${url}\n$`));
+  await rsyslog.stop();
+  await sendAll(["b1"]);
+  // The closed connection is noticed, and what was written just before it counted.
+  let away = "";
+  for (let tries = 0; tries < 50 && !/cannot reach/.test(away); tries++) {
+    await sleep(100);
+    away = await status();
+  }
+  assert.match(
+    away,
+    new RegExp(
+      `; 3 lines forwarded to ${url}; cannot reach it now \\(.+\\); up to [1-4] lines? may be lost \\(plain TCP has no acknowledgement\\)\n$`,
+    ),
+  );
+  await rsyslog.start();
+  await waitForForwarded(rsyslog, 4);
+  assert.equal(rsyslog.lines().at(-1)?.split(" ").at(-1), "b1");
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+});
