@@ -11,10 +11,7 @@
  * @module
  */
 
-// node:util's types only: lib/args.ts reads the command line as its
-// parseArgs does, without starting Node's compatibility layer.
-import type { parseArgs, ParseArgsConfig } from "node:util";
-import { type ArgsConfig, parseArgs as readArgs } from "./args.ts";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** A command-line mistake: shown to the user as one line, exit status 2. */
 export class UsageError extends Error {}
@@ -134,7 +131,7 @@ export function parseCommandLine<T extends ParseArgsConfig>(
   config: T,
 ): ReturnType<typeof parseArgs<T>> {
   try {
-    return readArgs(config as ArgsConfig) as ReturnType<typeof parseArgs<T>>;
+    return parseArgs(config);
   } catch (err) {
     throw new Error(
       parseArgsProblem(
