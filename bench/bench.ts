@@ -32,12 +32,15 @@
  * and for the senders: one-shot wall time (`./log_cmd_basic.ts hello`)
  * against `deno run` of bench/hello.ts, bench/c/load.c sending "hello", the
  * book's Python sender, and util-linux `logger` over UDP as the floor; then
- * `--stdin`: lines per second from a pipe into the log file.
+ * `--stdin`: lines per second from a pipe into the log file; and `--stats`
+ * against the awk one-liner for hourly counts per level, on a generated log
+ * of MESSAGES lines (bench/stats.ts).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { benchStats, statsReport } from "./stats.ts";
 import {
   Background,
   freePort,
@@ -152,11 +155,12 @@ each was run side by side, old and new in turn, several times (medians).
   while busy, instead of after every batch (0.65-0.76 CPU s per million against
   0.66-0.70 without).
 - One-shot start-up: importing node:util (for \`parseArgs\`) starts Deno's Node
-  compatibility layer. \`lib/args.ts\` now reads the command line as it did (a test
-  compares it with node:util on 36,000 command lines; 2.4 million random ones showed no
-  difference): \`log_cmd_basic.ts -p PORT hello\` 194 ms before, 154 ms after, Deno's
-  hello-world 102 ms, in one loaded run. What is left (\`strace\`, timings inside the
-  process): 7-19 ms loading our modules, 5-10 ms \`dlopen\` of npm:zeromq's addon with
+  compatibility layer. A parser of our own (\`lib/args.ts\`, the same values and
+  messages as node:util's on 36,000 command lines) took \`log_cmd_basic.ts -p PORT hello\`
+  from 194 ms to 154 ms in one loaded run (Deno's hello-world 102 ms), and about 2 MiB off
+  the idle logger; it was taken out again, as the project reads its command lines with
+  node:util's \`parseArgs\` by decision. What is left besides (\`strace\`, timings inside
+  the process): 7-19 ms loading our modules, 5-10 ms \`dlopen\` of npm:zeromq's addon with
   libstdc++, a trampoline (mmap and mprotect) for each of the 30 FFI symbols, then the
   connection and its handshake. The sender also waits for the logger in \`zmq_poll\` on the
   main thread now: no difference that the noise let us see.
@@ -164,8 +168,7 @@ each was run side by side, old and new in turn, several times (medians).
   manifest adds 3 MiB and loading the addon (with libstdc++) 5.5 MiB, the idle logger is at
   47-50 MiB; the burst adds about 12 MiB, 7 of them pages of the deno binary itself. V8
   flags did not help (peak after 800,000 messages: 59.5 MiB as it is,
-  \`--max-semi-space-size=1\` 59.5, \`--single-threaded\` 58.3, \`--max-lazy\` 59.8); dropping
-  node:util saved about 2 MiB idle.`;
+  \`--max-semi-space-size=1\` 59.5, \`--single-threaded\` 58.3, \`--max-lazy\` 59.8).`;
 
 type LoggerName = "deno" | "c" | "python";
 const LOGGER_NAMES: LoggerName[] = ["deno", "c", "python"];
@@ -485,6 +488,9 @@ async function measure(
     stdinRates.push(await stdinRate(Math.min(STDIN_LINES, messages)));
   }
 
+  say("--stats against awk");
+  const stats = await benchStats(messages, rounds);
+
   const med = (name: LoggerName, key: keyof LoggerRun) =>
     median(runs[name].map((r) => r[key]));
   const rate = (name: LoggerName) => messages / med(name, "seconds");
@@ -593,6 +599,7 @@ logger; the C one is \`bench/c/load.c\` sending one message.
 
 ${NOTES}
 
+${statsReport(stats)}
 Raw rounds (msg/s, CPU s per million, peak MiB, latency median/p99 µs):
 
 ${
@@ -609,6 +616,7 @@ ${
 - --stdin lines/s: ${stdinRates.map(k).join(", ")}
 `;
   console.log(table);
+  console.log(statsReport(stats));
   Deno.writeTextFileSync(out, report);
   // Aligned as deno fmt wants it, so CI's fmt --check passes on a fresh run.
   await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", out] })

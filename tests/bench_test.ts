@@ -51,6 +51,12 @@ Deno.test("deno task bench runs on a small load and writes its table with every 
   ) {
     assert.match(rows, row);
   }
+  // --stats against awk on a generated log: both agreed, or the bench failed.
+  assert.match(
+    rows,
+    /- time, --stats \/ awk: \*\*[\d.]+x\*\* \(goal at most 1.5x: (not )?met\)/,
+  );
+  assert.match(rows, /\| --stats on a tenth of the log \| \| \d+ MiB \|/);
   // The C reference logger's raw rounds are there: it was built and ran.
   assert.match(report, /- C on libzmq: \d+k, [\d.]+, \d+, \d+\/\d+/);
   // The file is as deno fmt leaves it, so a committed run passes fmt --check.
