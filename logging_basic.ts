@@ -157,6 +157,7 @@ async function serve(options: LoggerOptions): Promise<number> {
   const allowed = options.curveAllow === undefined
     ? undefined
     : readAllowList(options.curveAllow);
+  if (options.forward) canForward(options);
 
   using file = new LogFile(options.file, PROGRAM);
   await using context = new Context();
@@ -168,7 +169,13 @@ async function serve(options: LoggerOptions): Promise<number> {
   await refuseSecondLogger(options.file);
   using control = ControlServer.open(context, options.file, PROGRAM);
   // Lines go on to syslog from the file, behind the logger (lib/forward.ts).
-  await using forwarder = options.forward && forwardTo(options);
+  await using forwarder = options.forward && Forwarder.start({
+    file: options.file,
+    target: options.forward,
+    facility: options.facility,
+    maxMessageSize: options.maxMessageSize,
+    program: PROGRAM,
+  });
 
   const logger = new Logger({
     socket,
@@ -183,8 +190,8 @@ async function serve(options: LoggerOptions): Promise<number> {
   return await logger.run();
 }
 
-/** Starts forwarding the log to `--forward`, or says which permission it lacks. */
-function forwardTo(options: LoggerOptions): Forwarder {
+/** Refuses, before anything is opened, a `--forward` that Deno may not carry out. */
+function canForward(options: LoggerOptions): void {
   const target = options.forward!;
   const missing = missingPermissions(options.file, target);
   if (missing.length > 0 && Deno.build.standalone) {
@@ -203,12 +210,6 @@ function forwardTo(options: LoggerOptions): Forwarder {
       } to the deno run line (see the README, Beyond one machine)`,
     );
   }
-  return Forwarder.start({
-    file: options.file,
-    target,
-    facility: options.facility,
-    program: PROGRAM,
-  });
 }
 
 /**

@@ -33,7 +33,12 @@
 import { describe, plural, UsageError } from "./cli.ts";
 import { openRegularFile } from "./log_file.ts";
 import { parseLogLine } from "./log_line.ts";
-import { RelpClient } from "./relp.ts";
+import {
+  OPEN_TIMEOUT_MS,
+  RelpClient,
+  RelpError,
+  WRITE_TIMEOUT_MS,
+} from "./relp.ts";
 import { formatSyslog } from "./syslog.ts";
 
 /** Where lines are forwarded: the protocol and the server. */
@@ -51,8 +56,12 @@ export const STATE_SUFFIX = ".forward";
 const WINDOW = 128;
 /** Bytes read from the log at a time. */
 const CHUNK_BYTES = 64 * 1024;
-/** A longer line is sent cut to this many bytes (rsyslog cuts at 8 KiB anyway). */
-const MAX_LINE_BYTES = 256 * 1024;
+/**
+ * Bytes a syslog message is cut to: under rsyslog's default maxMessageSize
+ * (8096). rsyslog does not cut a longer octet-counted frame: it takes its
+ * rest for more messages.
+ */
+export const MAX_SYSLOG_BYTES = 8000;
 /** How often it looks for new lines when it has caught up. */
 const IDLE_MS = 100;
 /** Waits between attempts to reach the server: from the first to the last. */
@@ -63,6 +72,10 @@ const SAVE_EVERY_MS = 200;
 const TCP_AT_RISK_MS = 2000;
 /** On stop, how long it waits for the last lines to be acknowledged. */
 const STOP_WAIT_MS = 2000;
+/** Lines sent and none acknowledged for this long: the session is stuck. */
+const ACK_TIMEOUT_MS = 10_000;
+/** A line the server refuses this many times in a row is skipped, and counted. */
+const MAX_REFUSALS = 3;
 
 /**
  * Reads `--forward`: tcp://HOST:PORT or relp://HOST:PORT.
@@ -173,9 +186,16 @@ class LogReader implements Disposable {
   /** Bytes of the file before `#pending`. */
   #offset: number;
   #pending = new Uint8Array(0);
+  /** The start of an over-long line, while the rest of it is passed over. */
+  #cut?: string;
   readonly #chunk = new Uint8Array(CHUNK_BYTES);
 
-  constructor(readonly path: string, identity: string, offset: number) {
+  constructor(
+    readonly path: string,
+    identity: string,
+    offset: number,
+    readonly maxLine: number,
+  ) {
     this.#file = Deno.openSync(path, { read: true });
     this.#identity = identity;
     this.#offset = offset;
@@ -186,14 +206,32 @@ class LogReader implements Disposable {
     return this.#identity;
   }
 
-  /** Up to `max` whole lines after the place, each with the offset just past it. */
+  /**
+   * Up to `max` whole lines after the place, each with the offset just past
+   * it. A line longer than `maxLine` bytes (the longest the logger writes)
+   * is one line still, cut to that.
+   */
   lines(max: number): { text: string; end: number }[] {
     const lines: { text: string; end: number }[] = [];
     const decoder = new TextDecoder();
     let start = 0; // in #pending: what is taken is cut off once, at the end
     while (lines.length < max) {
-      let newline = this.#pending.indexOf(10, start);
+      const newline = this.#pending.indexOf(10, start);
       if (newline === -1) {
+        // An over-long line: keep its start, pass over the rest to its end.
+        if (
+          this.#cut === undefined &&
+          this.#pending.length - start > this.maxLine
+        ) {
+          this.#cut = decoder.decode(
+            this.#pending.subarray(start, start + this.maxLine),
+          );
+        }
+        if (this.#cut !== undefined) {
+          this.#offset += this.#pending.length - start;
+          this.#pending = new Uint8Array(0);
+          start = 0;
+        }
         const n = this.#file.readSync(this.#chunk) ?? 0;
         if (n === 0) break;
         const rest = this.#pending.length - start;
@@ -202,20 +240,19 @@ class LogReader implements Disposable {
         joined.set(this.#chunk.subarray(0, n), rest);
         this.#pending = joined;
         start = 0;
-        newline = this.#pending.indexOf(10);
-        if (newline === -1 && this.#pending.length > MAX_LINE_BYTES) {
-          newline = this.#pending.length; // no end in sight: cut it here
-        }
-        if (newline === -1) continue;
+        continue;
       }
-      const end = Math.min(newline + 1, this.#pending.length);
-      const bytes = this.#pending.subarray(
-        start,
-        Math.min(newline, start + MAX_LINE_BYTES),
-      );
-      this.#offset += end - start;
-      lines.push({ text: decoder.decode(bytes), end: this.#offset });
-      start = end;
+      const text = this.#cut ??
+        decoder.decode(
+          this.#pending.subarray(
+            start,
+            Math.min(newline, start + this.maxLine),
+          ),
+        );
+      this.#cut = undefined;
+      this.#offset += newline + 1 - start;
+      lines.push({ text, end: this.#offset });
+      start = newline + 1;
     }
     this.#pending = this.#pending.slice(start);
     return lines;
@@ -224,6 +261,7 @@ class LogReader implements Disposable {
   /** Goes back to `offset` in the same file (after a failure, to send again). */
   rewind(offset: number): void {
     this.#offset = offset;
+    this.#cut = undefined;
     this.#pending = new Uint8Array(0);
     this.#file.seekSync(offset, Deno.SeekMode.Start);
   }
@@ -288,10 +326,7 @@ class TcpLink implements Link {
     target: ForwardTarget,
     onDone: (count: number) => void,
   ): Promise<TcpLink> {
-    const conn = await Deno.connect({
-      hostname: target.host,
-      port: target.port,
-    });
+    const conn = await connectWithin(target, OPEN_TIMEOUT_MS);
     conn.setNoDelay(true);
     const link = new TcpLink(conn, onDone);
     // The server never speaks; a read ends when it closes the connection.
@@ -321,13 +356,24 @@ class TcpLink implements Link {
       at += part.length;
     }
     this.unacknowledged += messages.length;
+    let stuck = false;
+    const timer = setTimeout(() => {
+      stuck = true;
+      this.conn.close(); // the pending write then fails
+    }, WRITE_TIMEOUT_MS);
     try {
       for (let done = 0; done < bytes.length;) {
         done += await this.conn.write(bytes.subarray(done));
       }
     } catch (err) {
-      this.failure ??= new Error(`the connection broke: ${describe(err)}`);
+      this.failure ??= new Error(
+        stuck
+          ? `the server took nothing for ${WRITE_TIMEOUT_MS / 1000} s`
+          : `the connection broke: ${describe(err)}`,
+      );
       throw this.failure;
+    } finally {
+      clearTimeout(timer);
     }
     this.unacknowledged -= messages.length;
     const now = Date.now();
@@ -354,6 +400,50 @@ class TcpLink implements Link {
       // Closed already.
     }
     await Promise.resolve();
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * `text` cut to at most `max` bytes of UTF-8, at a character's boundary.
+ *
+ * @example
+ * ```ts
+ * cutToBytes("héllo", 2); // "h"
+ * ```
+ */
+export function cutToBytes(text: string, max: number): string {
+  if (text.length * 3 <= max) return text; // cannot be longer
+  const bytes = encoder.encode(text);
+  if (bytes.length <= max) return text;
+  let end = max;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // not mid-character
+  return decoder.decode(bytes.subarray(0, end));
+}
+
+/** Deno.connect, given up after `ms` (a host that never answers would take minutes). */
+async function connectWithin(
+  target: ForwardTarget,
+  ms: number,
+): Promise<Deno.TcpConn> {
+  let late = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const connecting = Deno.connect({ hostname: target.host, port: target.port });
+  connecting.then((conn) => late && conn.close(), () => {});
+  try {
+    return await Promise.race([
+      connecting,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          late = true;
+          reject(new Error(`no connection within ${ms / 1000} s`));
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -393,6 +483,8 @@ export interface ForwardOptions {
   target: ForwardTarget;
   /** Syslog facility number (`--facility`). */
   facility: number;
+  /** The logger's largest message (`--max-message-size`): lines are no longer than it makes them. */
+  maxMessageSize: number;
   program: string;
 }
 
@@ -415,7 +507,16 @@ export class Forwarder implements AsyncDisposable {
   #wake = () => {};
   #forwarded = 0;
   #maybeLost = 0;
+  #skipped = 0;
+  #refusals = 0;
+  /** Why the server cannot be reached, while it cannot (said once on stderr). */
   #down?: string;
+  /** When the server last acknowledged (or the session began). */
+  #progressAt = 0;
+  /** Failed attempts since the server last took a line: how long to wait. */
+  #attempt = 0;
+  /** Disposed: whatever the loop still meets does not matter. */
+  #closed = false;
 
   private constructor(options: ForwardOptions) {
     this.#options = options;
@@ -438,7 +539,14 @@ export class Forwarder implements AsyncDisposable {
         ? `from where it stopped (the end of ${file})`
         : `from where it stopped, ${plural(info.size - offset, "byte")} behind`;
     }
-    this.#reader = new LogReader(file, identity, offset);
+    // The longest line the logger writes: a message of the largest size, in
+    // JSON with every byte a \u escape, and its fields.
+    this.#reader = new LogReader(
+      file,
+      identity,
+      offset,
+      options.maxMessageSize * 6 + 4096,
+    );
     this.#acked = { identity, offset, url: target.url };
     this.#save(true);
     console.error(`${program}: forwarding to ${target.url} (syslog), ${from}`);
@@ -459,9 +567,14 @@ export class Forwarder implements AsyncDisposable {
         plural(this.#maybeLost, "line")
       } may be lost (plain TCP has no acknowledgement)`
       : "";
+    const skipped = this.#skipped > 0
+      ? `; ${
+        plural(this.#skipped, "line")
+      } skipped, refused by the server ${MAX_REFUSALS} times`
+      : "";
     return `${
       plural(this.#forwarded, "line")
-    } forwarded to ${url}${state}${lost}`;
+    } forwarded to ${url}${state}${lost}${skipped}`;
   }
 
   /** Looks at the log now (the logger wrote a batch). */
@@ -470,8 +583,7 @@ export class Forwarder implements AsyncDisposable {
   }
 
   async #run(): Promise<void> {
-    let attempt = 0;
-    while (true) {
+    while (!this.#closed) {
       const stopping = this.#stopBy !== undefined;
       if (
         stopping && (this.#link === undefined || Date.now() >= this.#stopBy!)
@@ -479,38 +591,56 @@ export class Forwarder implements AsyncDisposable {
         return;
       }
       if (this.#link === undefined) {
+        // After a failure, wait before trying again: longer each time until
+        // the server takes a line (a session that opens and fails at once
+        // must not become a loop).
+        if (this.#attempt > 0) {
+          await this.#sleep(
+            RETRY_MS[Math.min(this.#attempt - 1, RETRY_MS.length - 1)],
+          );
+          if (this.#stopBy !== undefined) return;
+        }
         try {
           this.#link = await this.#connect();
-          if (this.#down !== undefined) {
-            console.error(
-              `${this.#options.program}: forwarding to ${this.#options.target.url} again`,
-            );
-          }
-          this.#down = undefined;
-          attempt = 0;
+          this.#progressAt = Date.now();
         } catch (err) {
-          const why = describe(err);
-          if (this.#down === undefined) {
-            console.error(
-              `${this.#options.program}: cannot forward to ${this.#options.target.url} (${why}); logging goes on, and forwarding catches up once it is back`,
-            );
-          }
-          this.#down = why;
-          await this.#sleep(RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)]);
+          this.#attempt++;
+          this.#problem(
+            `cannot forward to ${this.#options.target.url}`,
+            describe(err),
+          );
         }
         continue;
       }
       try {
         const sent = await this.#sendSome();
         if (!sent) {
+          if (
+            this.#sentEnds.length > 0 &&
+            Date.now() - this.#progressAt > ACK_TIMEOUT_MS
+          ) {
+            throw new Error(
+              `the server acknowledged nothing for ${ACK_TIMEOUT_MS / 1000} s`,
+            );
+          }
           // Stopping: done once the last lines are acknowledged.
           if (stopping && this.#sentEnds.length === 0) return;
           await this.#sleep(stopping ? 20 : IDLE_MS);
         }
       } catch (err) {
-        this.#lose(describe(err));
+        this.#lose(err);
       }
     }
+  }
+
+  /** Says once, until it works again, why forwarding cannot go on. */
+  #problem(what: string, why: string): void {
+    if (this.#down === undefined && !this.#closed) {
+      console.error(
+        `${this.#options.program}: ${what} (${why}); logging goes on, and forwarding catches up once it is back`,
+      );
+    }
+    this.#down = why;
   }
 
   /** Sends what the window allows; false when there was nothing to send. */
@@ -534,10 +664,13 @@ export class Forwarder implements AsyncDisposable {
     }
     const messages = lines.map(({ text }) => {
       const line = parseLogLine(text);
-      return formatSyslog(line.message, {
-        facility: this.#options.facility,
-        received: line.received,
-      });
+      return cutToBytes(
+        formatSyslog(line.message, {
+          facility: this.#options.facility,
+          received: line.received,
+        }),
+        MAX_SYSLOG_BYTES,
+      );
     });
     for (const { end } of lines) this.#sentEnds.push(end);
     await link.send(messages);
@@ -557,24 +690,48 @@ export class Forwarder implements AsyncDisposable {
     if (ends.length === 0) return;
     this.#forwarded += ends.length;
     this.#acked = { ...this.#acked, offset: ends[ends.length - 1] };
+    this.#progressAt = Date.now();
+    this.#attempt = 0;
+    this.#refusals = 0;
+    if (this.#down !== undefined) {
+      console.error(
+        `${this.#options.program}: forwarding to ${this.#options.target.url} again`,
+      );
+      this.#down = undefined;
+    }
     this.#save(false);
     this.#wake();
   }
 
-  /** The connection failed: send again from the last acknowledged line. */
-  #lose(why: string): void {
+  /** The session failed: send again from the last acknowledged line. */
+  #lose(err: unknown): void {
+    if (this.#closed) return; // given up on at stop: the file is closed
     const link = this.#link;
     this.#link = undefined;
     if (link instanceof TcpLink) this.#maybeLost += link.atRisk();
     link?.close();
+    // A line the server keeps refusing would stop forwarding for good: after
+    // MAX_REFUSALS in a row it is passed over, and counted (--status).
+    if (err instanceof RelpError && err.refused && this.#sentEnds.length > 0) {
+      if (++this.#refusals >= MAX_REFUSALS) {
+        this.#refusals = 0;
+        this.#skipped++;
+        this.#acked = { ...this.#acked, offset: this.#sentEnds[0] };
+        this.#save(true);
+        console.error(
+          `${this.#options.program}: skipped a line that ${this.#options.target.url} refused ${MAX_REFUSALS} times (${
+            describe(err)
+          })`,
+        );
+      }
+    }
     this.#sentEnds.length = 0;
     this.#reader.rewind(this.#acked.offset);
-    if (this.#down === undefined) {
-      console.error(
-        `${this.#options.program}: forwarding to ${this.#options.target.url} stopped (${why}); logging goes on, and forwarding catches up once it is back`,
-      );
-    }
-    this.#down = why;
+    this.#attempt++;
+    this.#problem(
+      `forwarding to ${this.#options.target.url} stopped`,
+      describe(err),
+    );
   }
 
   #save(now: boolean): void {
@@ -602,7 +759,15 @@ export class Forwarder implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     this.#stopBy = Date.now() + STOP_WAIT_MS;
     this.#wake();
-    await this.#running;
+    // A server that stopped answering must not hold up the stop.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#running,
+      new Promise((resolve) => timer = setTimeout(resolve, STOP_WAIT_MS + 500)),
+    ]);
+    clearTimeout(timer);
+    this.#closed = true;
+    this.#running.catch(() => {}); // ended by the close below, if still running
     await this.#link?.close();
     this.#save(true);
     this.#places[Symbol.dispose]();

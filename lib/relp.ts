@@ -28,9 +28,40 @@ const OFFERS = "relp_version=0\nrelp_software=logging_basic\ncommands=syslog";
 const MAX_TXNR = 999_999_999;
 /** A response longer than this is not RELP. */
 const MAX_RESPONSE = 64 * 1024;
+/** How long close() waits for the server to answer its goodbye. */
+const CLOSE_WAIT_MS = 500;
+/** Connecting and opening a session must not take longer than this. */
+export const OPEN_TIMEOUT_MS = 5000;
+/** A write the server does not take in this time (it stopped reading) fails the session. */
+export const WRITE_TIMEOUT_MS = 10_000;
 
-/** The session ended or failed; what was not acknowledged must be sent again. */
-export class RelpError extends Error {}
+/**
+ * The session ended or failed; what was not acknowledged must be sent again.
+ * `refused` when the server answered the oldest message with an error.
+ */
+export class RelpError extends Error {
+  constructor(message: string, readonly refused = false) {
+    super(message);
+  }
+}
+
+/**
+ * What the server said, fit for one line of our own: its first line, cut,
+ * quoted, with control characters escaped (it may hold anything).
+ *
+ * @example
+ * ```ts
+ * serverText("500 no\x1b[31m\nmore"); // '"500 no\\u001b[31m"'
+ * ```
+ */
+export function serverText(text: string): string {
+  const line = text.split("\n")[0];
+  const cut = line.length > 80 ? `${line.slice(0, 80)}...` : line;
+  return JSON.stringify(cut).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
 
 /** One parsed frame from the server. */
 interface Frame {
@@ -71,7 +102,7 @@ export class FrameReader {
       ) {
         throw new RelpError(
           `the server sent what is not RELP: ${
-            JSON.stringify(decoder.decode(this.#buffer.subarray(0, 40)))
+            serverText(decoder.decode(this.#buffer.subarray(0, 40)))
           }`,
         );
       }
@@ -133,26 +164,63 @@ export class RelpClient {
     this.#conn = conn;
   }
 
-  /** Connects and opens a session; rejects when the server is not there or refuses. */
+  /**
+   * Connects and opens a session; rejects when the server is not there,
+   * refuses, or has not answered within OPEN_TIMEOUT_MS.
+   */
   static async connect(hostname: string, port: number): Promise<RelpClient> {
-    const conn = await Deno.connect({ hostname, port });
-    conn.setNoDelay(true);
-    const client = new RelpClient(conn);
-    try {
+    let client: RelpClient | undefined;
+    let late = false;
+    const opening = (async () => {
+      const conn = await Deno.connect({ hostname, port });
+      if (late) { // given up on already
+        conn.close();
+        throw new RelpError("too late");
+      }
+      conn.setNoDelay(true);
+      client = new RelpClient(conn);
       await client.#write(frame(1, "open", OFFERS));
       const answer = await client.#readFrame();
       if (answer.command !== "rsp" || !answer.data.startsWith("200")) {
         throw new RelpError(
-          `the server did not open a session: ${answer.data.split("\n")[0]}`,
+          `the server did not open a session: ${serverText(answer.data)}`,
         );
       }
+      return client;
+    })();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        late = true;
+        reject(
+          new RelpError(
+            `the server did not open a RELP session within ${
+              OPEN_TIMEOUT_MS / 1000
+            } s`,
+          ),
+        );
+      }, OPEN_TIMEOUT_MS);
+    });
+    try {
+      const opened = await Promise.race([opening, timeout]);
+      opened.#txnr = 2;
+      opened.#readLoop();
+      return opened;
     } catch (err) {
-      conn.close();
+      opening.catch(() => {}); // it ends once the connection is closed
+      if (client !== undefined) client.#close();
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
-    client.#txnr = 2;
-    client.#readLoop();
-    return client;
+  }
+
+  #close(): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // Closed already.
+    }
   }
 
   /** Messages sent and not yet acknowledged. */
@@ -199,29 +267,41 @@ export class RelpClient {
     if (this.#closing) return;
     this.#closing = true;
     if (this.#failure === undefined) {
+      // Say goodbye; the server answers, then closes. Not longer than CLOSE_WAIT_MS.
       const ended = new Promise<void>((resolve) => this.#closed = resolve);
-      try {
-        await this.#write(frame(this.#txnr, "close", ""));
-        // The server answers, then closes; do not wait long for it.
-        await Promise.race([ended, new Promise((r) => setTimeout(r, 500))]);
-      } catch {
-        // Gone already.
-      }
+      const polite = this.#write(frame(this.#txnr, "close", "")).then(
+        () => ended,
+        () => {},
+      );
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        polite,
+        new Promise((resolve) => timer = setTimeout(resolve, CLOSE_WAIT_MS)),
+      ]);
+      clearTimeout(timer);
     }
-    try {
-      this.#conn.close();
-    } catch {
-      // Closed by the read loop.
-    }
+    this.#close();
   }
 
+  /** Writes all of `bytes`; a server that takes none of it for WRITE_TIMEOUT_MS fails the session. */
   async #write(bytes: Uint8Array): Promise<void> {
+    let stuck = false;
+    const timer = setTimeout(() => {
+      stuck = true;
+      this.#close(); // the pending write then fails
+    }, WRITE_TIMEOUT_MS);
     try {
       for (let done = 0; done < bytes.length;) {
         done += await this.#conn.write(bytes.subarray(done));
       }
     } catch (err) {
-      throw this.#fail(`the connection broke: ${(err as Error).message}`);
+      throw this.#fail(
+        stuck
+          ? `the server took nothing for ${WRITE_TIMEOUT_MS / 1000} s`
+          : `the connection broke: ${(err as Error).message}`,
+      );
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -266,7 +346,8 @@ export class RelpClient {
           }
           if (!f.data.startsWith("200")) {
             throw new RelpError(
-              `the server refused a message: ${f.data.split("\n")[0]}`,
+              `the server refused a message: ${serverText(f.data)}`,
+              true,
             );
           }
           this.#waiting.shift();
@@ -282,13 +363,13 @@ export class RelpClient {
       const failure = err instanceof RelpError
         ? err
         : new RelpError(`the connection broke: ${(err as Error).message}`);
-      this.#fail(failure.message);
+      this.#fail(failure.message, failure.refused);
     }
   }
 
-  #fail(message: string): RelpError {
+  #fail(message: string, refused = false): RelpError {
     if (this.#failure === undefined) {
-      this.#failure = new RelpError(message);
+      this.#failure = new RelpError(message, refused);
       try {
         this.#conn.close();
       } catch {

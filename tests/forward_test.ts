@@ -11,6 +11,7 @@ import {
   Background,
   freePort,
   LOGGER,
+  PEERS,
   PYTHON,
   readText,
   ROOT,
@@ -320,6 +321,11 @@ Deno.test("--forward without Deno's permission to connect, or a bad URL or facil
     out.stderr,
     "logging_basic: Cannot forward to relp://127.0.0.1:2514 as Deno may not connect to it: add --allow-net=127.0.0.1:2514 --allow-read=./log.txt.forward --allow-write=./log.txt.forward to the deno run line (see the README, Beyond one machine)\n",
   );
+  // Refused before anything was opened: no log file left behind.
+  assert.throws(
+    () => Deno.statSync(`${dir.path}/log.txt`),
+    Deno.errors.NotFound,
+  );
   for (
     const [args, message] of [
       [
@@ -453,4 +459,114 @@ Deno.test("--status tells what was forwarded, that the server is away, and over 
   assert.equal(rsyslog.lines().at(-1)?.split(" ").at(-1), "b1");
   const end = await logger.stop();
   assert.equal(end.code, 0, end.stderr);
+});
+
+Deno.test("--forward to a server that never answers says so once, and the logger still stops at once", async () => {
+  using dir = tempDir();
+  const rsyslog = new Rsyslog(dir.path); // only for its ports: never started
+  await using server = new Background(PYTHON, [
+    `${PEERS}bad_relp_server.py`,
+    String(rsyslog.relpPort),
+    "silent",
+  ]);
+  await waitForPort(rsyslog.relpPort);
+  const port = freePort();
+  const logger = await startForwarding(dir.path, rsyslog, port, [
+    "--forward",
+    `relp://127.0.0.1:${rsyslog.relpPort}`,
+  ]);
+  assert.equal((await send(["--port", String(port), "hi"], dir.path)).code, 0);
+  await sleep(6000); // past the 5 s a session may take to open
+  const started = Date.now();
+  const end = await logger.stop();
+  assert.ok(
+    Date.now() - started < 5000,
+    `stopping took ${Date.now() - started} ms`,
+  );
+  assert.equal(end.code, 0, end.stderr);
+  assert.match(
+    end.stderr,
+    /\nlogging_basic: cannot forward to relp:\/\/\S+ \(the server did not open a RELP session within 5 s\); logging goes on/,
+  );
+  assert.equal(end.stderr.split("cannot forward").length, 2, end.stderr);
+  assert.equal(readText(`${dir.path}/log.txt`), "hi\n");
+  await server.stop();
+});
+
+Deno.test("--forward: a line the server keeps refusing is skipped after 3 tries and counted; retries back off; its text is escaped", async () => {
+  using dir = tempDir();
+  const rsyslog = new Rsyslog(dir.path); // only for its ports: never started
+  await using server = new Background(PYTHON, [
+    `${PEERS}bad_relp_server.py`,
+    String(rsyslog.relpPort),
+    "refuse",
+  ]);
+  await waitForPort(rsyslog.relpPort);
+  const port = freePort();
+  const logger = await startForwarding(dir.path, rsyslog, port, [
+    "--forward",
+    `relp://127.0.0.1:${rsyslog.relpPort}`,
+  ]);
+  assert.equal((await send(["--port", String(port), "one"], dir.path)).code, 0);
+  await sleep(4000);
+  const status = await run(LOGGER, ["--status"], { cwd: dir.path });
+  const end = await logger.stop();
+  const connections = (await server.stop()).stdout.split("\n").filter(Boolean);
+  assert.equal(end.code, 0, end.stderr);
+  // One notice while it fails, however often; the server's escapes shown, not sent to the terminal.
+  assert.equal(end.stderr.split("forwarding to relp").length, 3, end.stderr); // "forwarding to ... (syslog)" and one "stopped"
+  assert.match(
+    end.stderr,
+    /refused a message: "500 no\\u001b\[31m red\\u0007"/,
+  );
+  assert.doesNotMatch(end.stderr, /\x1b|\x07/);
+  assert.match(end.stderr, /skipped a line that relp:\/\/\S+ refused 3 times/);
+  assert.match(
+    status.stdout,
+    /; 1 line skipped, refused by the server 3 times\n$/,
+  );
+  // waitForPort's connection, then tries 250, 500, 1000 ms apart: a handful, not a loop.
+  assert.ok(
+    connections.length <= 6,
+    `${connections.length} connections in 4 s`,
+  );
+});
+
+Deno.test("--forward sends a line longer than it forwards whole as one message, cut: its level and host stay", async () => {
+  using dir = tempDir();
+  await using rsyslog = new Rsyslog(dir.path);
+  await rsyslog.start();
+  const port = freePort();
+  await using logger = await startForwarding(dir.path, rsyslog, port, [
+    "--format",
+    "json",
+    "--forward",
+    `tcp://127.0.0.1:${rsyslog.tcpPort}`,
+  ]);
+  // 65,000 control characters: a JSON line of 390 KB (\u0001 each).
+  const sent = await run(PYTHON, [
+    "-c",
+    `import sys, zmq
+context = zmq.Context()
+socket = context.socket(zmq.PUSH)
+socket.connect('tcp://127.0.0.1:%s' % sys.argv[1])
+socket.send(b'<critical> - evilhost eviltag: ' + b'\\x01' * 65000)
+socket.send(b'<info> - pi app: after')
+socket.close(linger=2000)
+context.term()`,
+    String(port),
+  ]);
+  assert.equal(sent.code, 0, sent.stderr);
+  await waitForForwarded(rsyslog, 2);
+  await sleep(500);
+  const lines = rsyslog.lines();
+  assert.equal(
+    lines.length,
+    2,
+    lines.map((line) => line.slice(0, 80)).join("\n"),
+  );
+  assert.match(lines[0], /^crit user evilhost eviltag /);
+  assert.match(lines[1], /^info user pi app \S+ after$/);
+  assert.ok(Deno.statSync(`${dir.path}/log.txt`).size > 300_000);
+  assert.equal((await logger.stop()).code, 0);
 });
