@@ -76,8 +76,16 @@ export const STEPS = [
   43_200_000,
   86_400_000,
   604_800_000,
+  2_419_200_000, // 4 weeks
+  31_449_600_000, // 52 weeks
 ];
 
+/** Times before this (1970) are a sender's broken clock: taken as none. */
+const EARLIEST = 0;
+/** Times more than this ahead of now are too. */
+const LATEST_AHEAD_MS = 86_400_000;
+/** A message counted for "most frequent" is cut to this many characters. */
+const MAX_MESSAGE_CHARS = 200;
 /** A line longer than this is counted by its start: the header is there. */
 const MAX_LINE_CHARS = 1 << 20;
 /** Read size: 64 KiB chunks decode and split about twice as fast as 1 MiB ones here. */
@@ -106,6 +114,8 @@ export interface Counts {
   untimed: number;
   /** Lines with no time left out because --since/--until needs one. */
   untimedOutOfRange: number;
+  /** Lines whose time was before 1970 or more than a day ahead: taken as none. */
+  implausible: number;
   /** Lines read. */
   read: number;
   /** With `details`: the tables by level, host and tag, and frequent messages. */
@@ -289,6 +299,14 @@ export function foldNumbers(text: string): string {
   return text.replace(/\d+(?:[.,:]\d+)*/g, "#");
 }
 
+/** A message as "most frequent" counts it: numbers folded, cut to MAX_MESSAGE_CHARS. */
+function messageKey(text: string): string {
+  const folded = foldNumbers(text.slice(0, MAX_MESSAGE_CHARS * 4));
+  return folded.length > MAX_MESSAGE_CHARS
+    ? `${folded.slice(0, MAX_MESSAGE_CHARS)}…`
+    : folded;
+}
+
 /**
  * Reads a bucket length: a whole number and s, m, h, d or w.
  *
@@ -412,6 +430,8 @@ export function countLog(options: CountOptions): Counts {
   let total = 0;
   let untimed = 0;
   let untimedOutOfRange = 0;
+  let implausible = 0;
+  const latest = Date.now() + LATEST_AHEAD_MS;
   let read = 0;
 
   // Only what is counted or filtered on is taken out of a line.
@@ -470,6 +490,12 @@ export function countLog(options: CountOptions): Counts {
     ) {
       return;
     }
+    // A sender's clock (or a forged header) may say year 1 or 275760: such
+    // a time would make rows for centuries; it counts as no time at all.
+    if (time < EARLIEST || time > latest) {
+      implausible++;
+      time = NaN;
+    }
     if (ranged) {
       if (Number.isNaN(time)) {
         untimedOutOfRange++;
@@ -485,7 +511,7 @@ export function countLog(options: CountOptions): Counts {
         one.by === "level" ? level : (one.by === "host" ? host : tag) ?? NONE,
       );
     }
-    frequent?.add(foldNumbers(text));
+    frequent?.add(messageKey(text));
   };
 
   const chunk = new Uint8Array(CHUNK_BYTES);
@@ -555,6 +581,7 @@ export function countLog(options: CountOptions): Counts {
     total,
     untimed,
     untimedOutOfRange,
+    implausible,
     read,
     details,
     messages: frequent && { top: frequent.top(20), exact: frequent.exact },

@@ -24,7 +24,7 @@ import { scaleLinear, scaleUtc } from "d3-scale";
 import { area, curveStepAfter, stack } from "d3-shape";
 import { plural } from "./cli.ts";
 import { escapeControlText } from "./escape.ts";
-import { type Counts, formatDuration, type Table } from "./stats.ts";
+import { type Counts, formatDuration, OTHER, type Table } from "./stats.ts";
 import { rfc3339 } from "./stats_report.ts";
 
 /** Colours of the levels, quiet to loud. */
@@ -71,7 +71,7 @@ function keepGroups(table: Table, keep: number): Table {
     counts.slice(keep).reduce((sum, n) => sum + n, 0);
   return {
     ...table,
-    groups: [...table.groups.slice(0, keep), "other"],
+    groups: [...table.groups.slice(0, keep), OTHER],
     rows: table.rows.map((row) => ({
       ...row,
       counts: [...row.counts.slice(0, keep), rest(row.counts)],
@@ -85,7 +85,7 @@ function colors(table: Table): string[] {
   return table.groups.map((name, i) =>
     table.by === "level"
       ? LEVEL_COLORS[name] ?? OTHER_COLOR
-      : name === "other"
+      : name === OTHER
       ? OTHER_COLOR
       : PALETTE[i % PALETTE.length]
   );
@@ -197,7 +197,7 @@ export function statsPage(counts: Counts): string {
   const last = counts.table.rows.at(-1)?.start;
   const range = first === undefined
     ? "no timed lines"
-    : `${rfc3339(first)} to ${rfc3339(last! + counts.every)}`;
+    : `${rfc3339(first)} to ${rfc3339(last!)}`;
   const levelTotals = level.groups.map((name, i) =>
     `<tr><td>${html(name)}</td><td class="n" data-level="${html(name)}">${
       level.totals[i]
@@ -206,7 +206,11 @@ export function statsPage(counts: Counts): string {
   const untimed = counts.untimed > 0
     ? `<p class="note">${html(plural(counts.untimed, "line"))} ${
       counts.untimed === 1 ? "has" : "have"
-    } no time (logged without --timestamps, sent without one): counted in the totals, in no chart.</p>`
+    } no time (logged without --timestamps, sent without one${
+      counts.implausible > 0
+        ? `, or ${counts.implausible} with one before 1970 or more than a day ahead`
+        : ""
+    }): counted in the totals, in no chart.</p>`
     : "";
   const messages = counts.messages!;
   const messageRows = messages.top.map(([text, n]) =>
@@ -240,7 +244,9 @@ td.name, td.message { font-family: ui-monospace, monospace; word-break: break-al
 <h1>Log report: ${html(counts.file)}</h1>
 <p class="summary"><span id="total-lines">${counts.total}</span> lines, ${
     html(range)
-  } (UTC), in buckets of ${html(formatDuration(counts.every))}.</p>
+  } (UTC, the first and last buckets' starts), in buckets of ${
+    html(formatDuration(counts.every))
+  }.</p>
 ${untimed}
 <table id="levels"><thead><tr><th>level</th><th class="n">lines</th></tr></thead><tbody>${levelTotals}</tbody></table>
 <h2>Lines over time, by level</h2>

@@ -24,6 +24,7 @@ import {
   type CountOptions,
   type Counts,
   formatDuration,
+  OTHER,
   type Table,
 } from "./stats.ts";
 
@@ -69,7 +70,7 @@ function fewGroups(table: Table): Table {
     counts.slice(TABLE_GROUPS).reduce((sum, n) => sum + n, 0);
   return {
     ...table,
-    groups: [...table.groups.slice(0, TABLE_GROUPS), "other"],
+    groups: [...table.groups.slice(0, TABLE_GROUPS), OTHER],
     rows: table.rows.map((row) => ({
       ...row,
       counts: [...row.counts.slice(0, TABLE_GROUPS), sumRest(row.counts)],
@@ -92,6 +93,13 @@ function untimedNote(counts: Counts): string[] {
       `${
         plural(counts.untimed, "line")
       } without a time (logged without --timestamps, sent without one): in the totals, in no row`,
+    );
+  }
+  if (counts.implausible > 0) {
+    notes.push(
+      `${
+        plural(counts.implausible, "line")
+      } with a time before 1970 or more than a day ahead (a sender's clock): taken as without one`,
     );
   }
   if (counts.untimedOutOfRange > 0) {
@@ -161,10 +169,11 @@ export function statsText(counts: Counts): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** A CSV field: quoted when needed, and never read as a formula. */
+/** A CSV field: quoted when needed, never read as a formula, no control characters. */
 function csvField(text: string): string {
+  const shown = escapeControlText(text);
   // A spreadsheet runs a cell that starts with = + - @ (CWE-1236).
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  const safe = /^[=+\-@\t\r]/.test(shown) ? `'${shown}` : shown;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
@@ -214,6 +223,7 @@ export function statsJson(counts: Counts): string {
         total: counts.total,
         untimed: counts.untimed,
         untimedOutOfRange: counts.untimedOutOfRange,
+        implausible: counts.implausible,
         lines: counts.read,
       },
       null,

@@ -327,8 +327,12 @@ function parseTimestamp(text: string): string | undefined {
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) {
     return undefined;
   }
-  const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  if (new Date(local).getUTCDate() !== day) return undefined; // Feb 30
+  // Not Date.UTC(year, ...): it reads years 0-99 as 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
+  if (date.getUTCDate() !== day) return undefined; // Feb 30
+  const local = date.getTime();
   let offset = 0;
   if (m[8] === undefined) {
     const [hours, minutes] = [Number(m[10]), Number(m[11])];

@@ -217,3 +217,14 @@ Deno.test("hostile input: 64 KiB frames built to make a parser backtrack each ta
   const each = (performance.now() - start) / rounds / hostile.length;
   assert.ok(each < 5, `${each.toFixed(3)} ms a message`);
 });
+
+Deno.test("parseSyslog keeps years 0000-0099 as they are, not 1900-1999", () => {
+  assert.equal(
+    parseSyslog("<14>1 0001-01-01T00:00:00Z h a - - - x")?.sent,
+    "0001-01-01T00:00:00.000Z",
+  );
+  assert.equal(
+    parseSyslog("<14>1 0099-06-30T12:00:00.5+01:00 h a - - - x")?.sent,
+    "0099-06-30T11:00:00.500Z",
+  );
+});

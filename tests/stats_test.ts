@@ -368,3 +368,59 @@ Deno.test("--stats --format csv keeps a sender's host from becoming a spreadshee
     `bucket,"'=HYPERLINK(""x"")","a,b",total`,
   );
 });
+
+Deno.test("--stats takes a forged time (year 1, year 275760) as none, so one sender cannot make it fail or print centuries", async () => {
+  using dir = tempDir();
+  const log = generatedLog();
+  writeLog(
+    dir.path,
+    `${log.text}<warn> 0000-01-01T00:00:00Z evil x: hi\n<14>1 0001-01-01T00:00:00Z evil app - - - hi\n{"received":"+275760-09-13T00:00:00.000Z","sent":null,"host":"evil","tag":null,"level":"info","message":"hi"}\n`,
+  );
+  const out = await stats([], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, /, every 30m, by level/);
+  assert.match(
+    out.stdout,
+    /\n3 lines with a time before 1970 or more than a day ahead \(a sender's clock\): taken as without one\n/,
+  );
+  assert.match(out.stdout, /\n5 lines without a time/);
+  const daily = await stats(["--every", "1d", "--format", "json"], dir.path);
+  assert.equal(daily.code, 0, daily.stderr);
+  assert.equal(JSON.parse(daily.stdout).rows.length, 1);
+});
+
+Deno.test("--stats --format csv shows a sender's control characters escaped, not raw", async () => {
+  using dir = tempDir();
+  writeLog(
+    dir.path,
+    `${
+      JSON.stringify({
+        received: "2026-11-24T00:00:00.000Z",
+        sent: null,
+        host: "\u001b]0;pwned\u0007x",
+        tag: null,
+        level: "info",
+        message: "hi",
+      })
+    }\n`,
+  );
+  const out = await stats(["--by", "host", "--format", "csv"], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout.split("\r\n")[0], "bucket,#033]0;pwned#007x,total");
+});
+
+Deno.test("--stats --format html counts long messages by their start: the page stays small", async () => {
+  using dir = tempDir();
+  const lines = Array.from(
+    { length: 50 },
+    (_, i) =>
+      `2026-11-24T00:00:${String(i).padStart(2, "0")}.000Z ${
+        String.fromCharCode(97 + (i % 26)).repeat(100_000)
+      } ${i}`,
+  );
+  writeLog(dir.path, `${lines.join("\n")}\n`);
+  const out = await stats(["--format", "html"], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  assert.ok(out.stdout.length < 40_000, `${out.stdout.length} characters`);
+  assert.match(out.stdout, /<td class="message">a{200}…<\/td>/);
+});
