@@ -31,14 +31,10 @@
  */
 
 import { describe, plural, UsageError } from "./cli.ts";
-import { openRegularFile } from "./log_file.ts";
 import { parseLogLine } from "./log_line.ts";
-import {
-  OPEN_TIMEOUT_MS,
-  RelpClient,
-  RelpError,
-  WRITE_TIMEOUT_MS,
-} from "./relp.ts";
+import { connectLink, type Link, TcpLink } from "./forward_link.ts";
+import { LogReader, type Place, PlaceFile } from "./forward_place.ts";
+import { RelpError } from "./relp.ts";
 import { formatSyslog } from "./syslog.ts";
 
 /** Where lines are forwarded: the protocol and the server. */
@@ -54,8 +50,6 @@ export interface ForwardTarget {
 export const STATE_SUFFIX = ".forward";
 /** Messages sent and not yet acknowledged, at most (RELP's window). */
 const WINDOW = 128;
-/** Bytes read from the log at a time. */
-const CHUNK_BYTES = 64 * 1024;
 /**
  * Bytes a syslog message is cut to: under rsyslog's default maxMessageSize
  * (8096). rsyslog does not cut a longer octet-counted frame: it takes its
@@ -68,8 +62,6 @@ const IDLE_MS = 100;
 const RETRY_MS = [250, 500, 1000, 2000, 5000];
 /** The saved place is written at most this often (and when stopping). */
 const SAVE_EVERY_MS = 200;
-/** Lines written to a TCP connection this long before it broke count as maybe lost. */
-const TCP_AT_RISK_MS = 2000;
 /** On stop, how long it waits for the last lines to be acknowledged. */
 const STOP_WAIT_MS = 2000;
 /** Lines sent and none acknowledged for this long: the session is stuck. */
@@ -128,281 +120,6 @@ export function missingPermissions(
     .map(([, flag]) => flag);
 }
 
-/** Where forwarding stands in the log: which file (device:inode) and how far. */
-interface Place {
-  identity: string;
-  offset: number;
-  url: string;
-}
-
-/** The saved place, kept in one small record rewritten in place. */
-class PlaceFile implements Disposable {
-  readonly #file: Deno.FsFile;
-
-  constructor(readonly path: string) {
-    // As the log file is opened: a link another user put there is not followed.
-    try {
-      this.#file = openRegularFile(path, "rewrite");
-    } catch (err) {
-      throw new Error(
-        `Cannot keep the forwarding place in '${path}': ${describe(err)}`,
-      );
-    }
-  }
-
-  read(): Place | undefined {
-    const bytes = new Uint8Array(512);
-    this.#file.seekSync(0, Deno.SeekMode.Start);
-    const n = this.#file.readSync(bytes) ?? 0;
-    const match = /^zmqlog-forward (\d+:\d+) (\d+) (\S+) *\n/.exec(
-      new TextDecoder().decode(bytes.subarray(0, n)),
-    );
-    return match
-      ? { identity: match[1], offset: Number(match[2]), url: match[3] }
-      : undefined;
-  }
-
-  /** One write of a fixed size at the start: the record is never half old, half new. */
-  write(place: Place): void {
-    const text =
-      `zmqlog-forward ${place.identity} ${place.offset} ${place.url}`;
-    const record = new TextEncoder().encode(`${text.padEnd(255)}\n`);
-    this.#file.seekSync(0, Deno.SeekMode.Start);
-    let done = 0;
-    while (done < record.length) {
-      done += this.#file.writeSync(record.subarray(done));
-    }
-  }
-
-  [Symbol.dispose](): void {
-    this.#file.close();
-  }
-}
-
-/** The log file as forwarding reads it: whole lines from a place, across logrotate. */
-class LogReader implements Disposable {
-  #file: Deno.FsFile;
-  #identity: string;
-  /** Bytes of the file before `#pending`. */
-  #offset: number;
-  #pending = new Uint8Array(0);
-  /** The start of an over-long line, while the rest of it is passed over. */
-  #cut?: string;
-  readonly #chunk = new Uint8Array(CHUNK_BYTES);
-
-  constructor(
-    readonly path: string,
-    identity: string,
-    offset: number,
-    readonly maxLine: number,
-  ) {
-    this.#file = Deno.openSync(path, { read: true });
-    this.#identity = identity;
-    this.#offset = offset;
-    this.#file.seekSync(offset, Deno.SeekMode.Start);
-  }
-
-  get identity(): string {
-    return this.#identity;
-  }
-
-  /**
-   * Up to `max` whole lines after the place, each with the offset just past
-   * it. A line longer than `maxLine` bytes (the longest the logger writes)
-   * is one line still, cut to that.
-   */
-  lines(max: number): { text: string; end: number }[] {
-    const lines: { text: string; end: number }[] = [];
-    const decoder = new TextDecoder();
-    let start = 0; // in #pending: what is taken is cut off once, at the end
-    while (lines.length < max) {
-      const newline = this.#pending.indexOf(10, start);
-      if (newline === -1) {
-        // An over-long line: keep its start, pass over the rest to its end.
-        if (
-          this.#cut === undefined &&
-          this.#pending.length - start > this.maxLine
-        ) {
-          this.#cut = decoder.decode(
-            this.#pending.subarray(start, start + this.maxLine),
-          );
-        }
-        if (this.#cut !== undefined) {
-          this.#offset += this.#pending.length - start;
-          this.#pending = new Uint8Array(0);
-          start = 0;
-        }
-        const n = this.#file.readSync(this.#chunk) ?? 0;
-        if (n === 0) break;
-        const rest = this.#pending.length - start;
-        const joined = new Uint8Array(rest + n);
-        joined.set(this.#pending.subarray(start));
-        joined.set(this.#chunk.subarray(0, n), rest);
-        this.#pending = joined;
-        start = 0;
-        continue;
-      }
-      const text = this.#cut ??
-        decoder.decode(
-          this.#pending.subarray(
-            start,
-            Math.min(newline, start + this.maxLine),
-          ),
-        );
-      this.#cut = undefined;
-      this.#offset += newline + 1 - start;
-      lines.push({ text, end: this.#offset });
-      start = newline + 1;
-    }
-    this.#pending = this.#pending.slice(start);
-    return lines;
-  }
-
-  /** Goes back to `offset` in the same file (after a failure, to send again). */
-  rewind(offset: number): void {
-    this.#offset = offset;
-    this.#cut = undefined;
-    this.#pending = new Uint8Array(0);
-    this.#file.seekSync(offset, Deno.SeekMode.Start);
-  }
-
-  /**
-   * When logrotate gave the path a new file and this one is read to its end,
-   * moves to the new one, from its start; true when it did.
-   */
-  nextFile(): boolean {
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.statSync(this.path);
-    } catch {
-      return false; // moved away, not yet created again
-    }
-    const identity = `${info.dev}:${info.ino}`;
-    const size = this.#file.statSync().size;
-    if (identity === this.#identity) {
-      if (size < this.#offset) { // truncated in place (copytruncate)
-        this.rewind(0);
-        return true;
-      }
-      return false;
-    }
-    if (this.#offset + this.#pending.length < size) return false; // finish this one
-    this.#file.close();
-    this.#file = Deno.openSync(this.path, { read: true });
-    this.#identity =
-      `${this.#file.statSync().dev}:${this.#file.statSync().ino}`;
-    this.#offset = 0;
-    this.#pending = new Uint8Array(0);
-    return true;
-  }
-
-  [Symbol.dispose](): void {
-    this.#file.close();
-  }
-}
-
-/** A connection to the syslog server: RELP with acknowledgements, or plain TCP. */
-interface Link {
-  /** Sends messages; `done(count)` is called as they are acknowledged (TCP: written). */
-  send(messages: string[]): Promise<void>;
-  unacknowledged: number;
-  failure?: Error;
-  close(): Promise<void>;
-}
-
-/** Plain TCP with octet-counting framing (RFC 6587): `LENGTH SP MESSAGE`. */
-class TcpLink implements Link {
-  unacknowledged = 0;
-  failure?: Error;
-  /** When lines were written, for counting what a broken connection may have lost. */
-  readonly written: { at: number; count: number }[] = [];
-
-  private constructor(
-    readonly conn: Deno.TcpConn,
-    readonly onDone: (count: number) => void,
-  ) {}
-
-  static async connect(
-    target: ForwardTarget,
-    onDone: (count: number) => void,
-  ): Promise<TcpLink> {
-    const conn = await connectWithin(target, OPEN_TIMEOUT_MS);
-    conn.setNoDelay(true);
-    const link = new TcpLink(conn, onDone);
-    // The server never speaks; a read ends when it closes the connection.
-    (async () => {
-      const buffer = new Uint8Array(1024);
-      try {
-        while (await conn.read(buffer) !== null) { /* nothing to read */ }
-        link.failure ??= new Error("the server closed the connection");
-      } catch (err) {
-        link.failure ??= new Error(`the connection broke: ${describe(err)}`);
-      }
-    })();
-    return link;
-  }
-
-  async send(messages: string[]): Promise<void> {
-    if (this.failure) throw this.failure;
-    const encoder = new TextEncoder();
-    const parts = messages.map((message) => {
-      const bytes = encoder.encode(message);
-      return [encoder.encode(`${bytes.length} `), bytes];
-    }).flat();
-    const bytes = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
-    this.unacknowledged += messages.length;
-    let stuck = false;
-    const timer = setTimeout(() => {
-      stuck = true;
-      this.conn.close(); // the pending write then fails
-    }, WRITE_TIMEOUT_MS);
-    try {
-      for (let done = 0; done < bytes.length;) {
-        done += await this.conn.write(bytes.subarray(done));
-      }
-    } catch (err) {
-      this.failure ??= new Error(
-        stuck
-          ? `the server took nothing for ${WRITE_TIMEOUT_MS / 1000} s`
-          : `the connection broke: ${describe(err)}`,
-      );
-      throw this.failure;
-    } finally {
-      clearTimeout(timer);
-    }
-    this.unacknowledged -= messages.length;
-    const now = Date.now();
-    this.written.push({ at: now, count: messages.length });
-    while (
-      this.written.length > 0 && now - this.written[0].at > TCP_AT_RISK_MS
-    ) {
-      this.written.shift();
-    }
-    this.onDone(messages.length);
-  }
-
-  /** Lines written in the moments before now: what a break may lose. */
-  atRisk(): number {
-    const now = Date.now();
-    return this.written.filter((w) => now - w.at <= TCP_AT_RISK_MS)
-      .reduce((sum, w) => sum + w.count, 0);
-  }
-
-  async close(): Promise<void> {
-    try {
-      this.conn.close();
-    } catch {
-      // Closed already.
-    }
-    await Promise.resolve();
-  }
-}
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -421,60 +138,6 @@ export function cutToBytes(text: string, max: number): string {
   let end = max;
   while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // not mid-character
   return decoder.decode(bytes.subarray(0, end));
-}
-
-/** Deno.connect, given up after `ms` (a host that never answers would take minutes). */
-async function connectWithin(
-  target: ForwardTarget,
-  ms: number,
-): Promise<Deno.TcpConn> {
-  let late = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const connecting = Deno.connect({ hostname: target.host, port: target.port });
-  connecting.then((conn) => late && conn.close(), () => {});
-  try {
-    return await Promise.race([
-      connecting,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          late = true;
-          reject(new Error(`no connection within ${ms / 1000} s`));
-        }, ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** RELP, through lib/relp.ts. */
-class RelpLink implements Link {
-  private constructor(readonly client: RelpClient) {}
-
-  static async connect(
-    target: ForwardTarget,
-    onDone: (count: number) => void,
-  ): Promise<RelpLink> {
-    const client = await RelpClient.connect(target.host, target.port);
-    client.onAcknowledged = onDone;
-    return new RelpLink(client);
-  }
-
-  get unacknowledged(): number {
-    return this.client.unacknowledged;
-  }
-
-  get failure(): Error | undefined {
-    return this.client.failure;
-  }
-
-  send(messages: string[]): Promise<void> {
-    return this.client.send(messages);
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
-  }
 }
 
 /** What a Forwarder needs to know. */
@@ -677,11 +340,11 @@ export class Forwarder implements AsyncDisposable {
     return true;
   }
 
-  async #connect(): Promise<Link> {
-    const done = (count: number) => this.#acknowledged(count);
-    return this.#options.target.protocol === "relp"
-      ? await RelpLink.connect(this.#options.target, done)
-      : await TcpLink.connect(this.#options.target, done);
+  #connect(): Promise<Link> {
+    return connectLink(
+      this.#options.target,
+      (count) => this.#acknowledged(count),
+    );
   }
 
   /** The server took the `count` oldest lines sent: the place moves past them. */
