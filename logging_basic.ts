@@ -28,6 +28,9 @@
  *
  * (umask 077; ./logging_basic.ts --keygen > keys/logger.key)   # CurveZMQ keys
  * ./logging_basic.ts --curve-key keys/logger.key --curve-allow keys/allowed.txt
+ *
+ * # each line on to rsyslog too (it needs the network: see the README)
+ * deno run ... --allow-net=logs.lan:2514 logging_basic.ts --forward relp://logs.lan:2514
  * ```
  *
  * The shebang lets Deno write and read `./log.txt` and no other file (and read
@@ -52,7 +55,7 @@
  * receive and write until stopped. What supports them lives in `lib/`, one
  * module for each thing: `lib/zmq.ts` (libzmq), `lib/log_file.ts` (the file),
  * `lib/logger.ts` (the receive-and-write loop), `lib/logger_options.ts` (the
- * command line), `lib/show.ts` (--show), `lib/stats.ts` (--stats), `lib/control.ts` (--set-level,
+ * command line), `lib/show.ts` (--show), `lib/stats.ts` (--stats), `lib/forward.ts` (--forward to syslog), `lib/control.ts` (--set-level,
  * --status, --reopen), `lib/keys.ts` and `lib/zap.ts` (CurveZMQ),
  * `lib/escape.ts` and `lib/pattern.ts` (hostile text), `lib/wire.ts` (levels
  * and the message header).
