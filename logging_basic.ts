@@ -167,9 +167,8 @@ async function serve(options: LoggerOptions): Promise<number> {
   // CurveZMQ's key checks must be in place before the socket takes senders.
   using gate = allowed && new SenderGate(context, options.curveAllow!, allowed);
   using socket = context.socket(ZMQ.PULL, pullOptions(options, keys));
-  bind(socket, options);
   using accepts = new AcceptWatch(context, socket, PROGRAM);
-  await refuseSecondLogger(options.file);
+  await refuseSecondLogger(socket, options);
   using control = ControlServer.open(context, options.file, PROGRAM);
   // Lines go on to syslog from the file, behind the logger (lib/forward.ts).
   await using forwarder = options.forward && Forwarder.start({
@@ -179,6 +178,9 @@ async function serve(options: LoggerOptions): Promise<number> {
     maxMessageSize: options.maxMessageSize,
     program: PROGRAM,
   });
+  // Bound last: once senders can connect they may take every descriptor
+  // there is, and a socket or file opened after that could not be.
+  bind(socket, options);
 
   const logger = new Logger({
     socket,
@@ -251,9 +253,18 @@ function bind(socket: Socket, options: LoggerOptions): void {
   }
 }
 
-/** Two loggers on one file would take turns at its control socket: refuse. */
-async function refuseSecondLogger(file: string): Promise<void> {
+/**
+ * Two loggers on one file would take turns at its control socket: refuse.
+ * When the other one also has the port, that is said first, as it was when
+ * the socket was bound before this check.
+ */
+async function refuseSecondLogger(
+  socket: Socket,
+  options: LoggerOptions,
+): Promise<void> {
+  const file = options.file;
   if (await anotherLoggerAt(file)) {
+    bind(socket, options); // throws when the port is in use
     throw new Error(
       `Cannot log to ${file}: another logger is logging to it already (it answers at ${
         controlSocket(file).path
