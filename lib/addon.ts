@@ -1,7 +1,7 @@
 /**
  * Where libzmq is: npm:zeromq ships prebuilt native addons, one per platform,
  * each with libzmq linked in, and lists them in its `build/manifest.json`.
- * This module picks the ones that fit a target; {@link ./zmq.ts} opens one,
+ * This module picks the ones that fit a target; {@link ./zmq_ffi.ts} opens one,
  * and `scripts/compile.ts` embeds one in a standalone binary. Kept apart from
  * the binding, as zeromq.js keeps `load-addon.ts` apart from `native.ts`.
  *

@@ -1,7 +1,7 @@
 /** Unit tests: what lib/zmq.ts says without touching libzmq. */
 
 import assert from "node:assert/strict";
-import { compiledLoadProblem } from "./zmq.ts";
+import { compiledLoadProblem } from "./zmq_ffi.ts";
 
 Deno.test("a compiled binary that cannot load its libzmq names how it runs, where its files are, and the fix", () => {
   assert.equal(
