@@ -84,9 +84,9 @@ import {
   bindEndpoint,
   type LoggerDefaults,
   type LoggerOptions,
-  loggerUsage,
   parseLoggerArgs as parseOptions,
 } from "./lib/logger_options.ts";
+import { loggerUsage } from "./lib/logger_usage.ts";
 import { showLog } from "./lib/show.ts";
 import { SenderGate, ZAP_DOMAIN } from "./lib/zap.ts";
 import {

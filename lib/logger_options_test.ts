@@ -2,12 +2,7 @@
 
 import assert from "node:assert/strict";
 import { parseLoggerArgs } from "../logging_basic.ts";
-import {
-  bindEndpoint,
-  loggerUsage,
-  parseSize,
-  parseTime,
-} from "./logger_options.ts";
+import { bindEndpoint, parseSize, parseTime } from "./logger_options.ts";
 import { hasLinearEngine } from "./pattern.ts";
 import { connectEndpoint } from "./sender_options.ts";
 
@@ -119,15 +114,6 @@ Deno.test("--reopen asks the logger of --file to open its log again, and goes al
   ) {
     assert.throws(() => parseLoggerArgs([...args]), message, args.join(" "));
   }
-  assert.match(
-    loggerUsage({
-      port: 5555,
-      bind: "*",
-      file: "./log.txt",
-      maxMessageSize: 65536,
-    }),
-    /--reopen +reopen a running logger's file\n[^]*--reopen\n\(or SIGHUP\) opens the log file again \(after logrotate\)/,
-  );
 });
 
 Deno.test("options without a pattern need no linear regexp engine; patterns are compiled for it", () => {
