@@ -46,102 +46,146 @@ export async function sendLines(
   curve: SenderCurve | undefined,
   maxMessageSize: number,
 ): Promise<void> {
-  const where = hostPort(options.host, options.port);
-  const timeoutMs = options.timeout === undefined
-    ? Infinity
-    : options.timeout * 1000;
-  const sender = new LogSender({
-    host: options.host,
-    port: options.port,
-    tag: options.tag ?? PROGRAM,
-    hostname: options.hostname,
-    timestamps: options.timestamps,
-    plain: !options.header,
-    curve,
-  });
-  const maxText = maxMessageSize - HEADER_ROOM;
-  const limit = options.timeout === undefined
-    ? "Ctrl-C to give up"
-    : `giving up after ${options.timeout} s`;
-  let sent = 0;
-  let read = 0;
-  let seen = false; // a logger took the connection at some point
-  let closing = false;
-  let stopping = false;
-  // Half a second without a logger: say so, as the one-shot command does.
-  sender.reachable(WAIT_NOTICE_MS).then((there) => {
-    seen ||= there;
-    if (!there && !stopping && sender.refused === undefined) {
-      console.error(
-        `${PROGRAM}: waiting for the logger at ${where} (${limit})`,
-      );
+  const run = new StdinRun(options, curve, maxMessageSize);
+  Deno.addSignalListener("SIGINT", run.interrupt);
+  try {
+    await run.done();
+  } finally {
+    Deno.removeSignalListener("SIGINT", run.interrupt);
+  }
+}
+
+/** One `--stdin` run: its sender, what it has counted, and how it ends. */
+class StdinRun {
+  readonly #options: SenderOptions;
+  readonly #sender: LogSender;
+  readonly #where: string;
+  readonly #timeoutMs: number;
+  readonly #maxText: number;
+  /** How long it waits, as said while waiting. */
+  readonly #limit: string;
+  #sent = 0;
+  #read = 0;
+  #seen = false; // a logger took the connection at some point
+  #closing = false;
+  #stopping = false;
+  #toldSlow = false;
+  /** Rejects with Interrupted on Ctrl-C (the caller exits 130). */
+  readonly #stopped: Promise<never>;
+  #stop: (reason: Interrupted) => void = () => {};
+
+  constructor(
+    options: SenderOptions,
+    curve: SenderCurve | undefined,
+    maxMessageSize: number,
+  ) {
+    this.#options = options;
+    this.#where = hostPort(options.host, options.port);
+    this.#timeoutMs = options.timeout === undefined
+      ? Infinity
+      : options.timeout * 1000;
+    this.#maxText = maxMessageSize - HEADER_ROOM;
+    this.#limit = options.timeout === undefined
+      ? "Ctrl-C to give up"
+      : `giving up after ${options.timeout} s`;
+    this.#sender = new LogSender({
+      host: options.host,
+      port: options.port,
+      tag: options.tag ?? PROGRAM,
+      hostname: options.hostname,
+      timestamps: options.timestamps,
+      plain: !options.header,
+      curve,
+    });
+    this.#stopped = new Promise<never>((_, reject) => {
+      this.#stop = reject;
+    });
+    this.#sayWhenWaiting();
+  }
+
+  /** Resolves once every line is delivered; rejects as sendLines says. */
+  done(): Promise<void> {
+    const work = this.#work();
+    work.catch(() => {}); // once stopped by Ctrl-C, what it meets does not matter
+    return Promise.race([work, this.#stopped]);
+  }
+
+  /** Ctrl-C: say what may be lost, then stop. */
+  readonly interrupt = async (): Promise<void> => {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    if (!this.#closing) {
+      this.#seen ||= await this.#sender.reachable(200).catch(() => false);
     }
-  }, () => {});
-  let told = false;
-  const onSlow = () => {
-    if (told) return;
-    told = true;
-    console.error(
-      `${PROGRAM}: waiting for the logger at ${where}; ${sent} lines sent, the rest wait (${limit})`,
-    );
-  };
-  const sendLine = async (line: string) => {
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    if (line === "") return;
-    for (const piece of splitText(line, maxText)) {
-      read++;
-      await sender.sendRaw(
-        sender.format(options.level, piece),
-        timeoutMs,
-        onSlow,
-      );
-      sent++;
-    }
-  };
-  // Ctrl-C: say what may be lost, then stop (the caller exits 130).
-  let stop = (_: Interrupted) => {};
-  const stopped = new Promise<never>((_, reject) => {
-    stop = reject;
-  });
-  const onInterrupt = async () => {
-    if (stopping) return;
-    stopping = true;
-    if (!closing) seen ||= await sender.reachable(200).catch(() => false);
-    const why = seen
-      ? `ZeroMQ cannot tell how many the logger at ${where} received`
-      : `the logger at ${where} was not reached`;
-    stop(
+    const why = this.#seen
+      ? `ZeroMQ cannot tell how many the logger at ${this.#where} received`
+      : `the logger at ${this.#where} was not reached`;
+    const read = count(this.#read);
+    this.#stop(
       new Interrupted(
-        `stopped by Ctrl-C: ${count(read)} lines read, up to ${
-          count(read)
-        } not delivered (${why})`,
+        `stopped by Ctrl-C: ${read} lines read, up to ${read} not delivered (${why})`,
       ),
     );
   };
-  Deno.addSignalListener("SIGINT", onInterrupt);
-  const work = (async () => {
+
+  async #work(): Promise<void> {
+    const sender = this.#sender;
     try {
-      await forEachLine(Deno.stdin.readable, maxText, sendLine);
+      await forEachLine(
+        Deno.stdin.readable,
+        this.#maxText,
+        (line) => this.#sendLine(line),
+      );
     } catch (err) {
-      if (stopping) return;
+      if (this.#stopping) return;
       await sender.close(0);
-      throw new Error(`${describe(err)}; ${sent} lines sent`);
+      throw new Error(`${describe(err)}; ${this.#sent} lines sent`);
     }
-    closing = true;
-    if (!await sender.close(timeoutMs)) {
+    this.#closing = true;
+    if (!await sender.close(this.#timeoutMs)) {
       throw new Error(
         `${
-          sender.refused ?? `no logger at ${where} after ${options.timeout} s`
-        }; up to ${sent} lines were not delivered`,
+          sender.refused ??
+            `no logger at ${this.#where} after ${this.#options.timeout} s`
+        }; up to ${this.#sent} lines were not delivered`,
       );
     }
-  })();
-  work.catch(() => {}); // once stopped by Ctrl-C, what it meets does not matter
-  try {
-    await Promise.race([work, stopped]);
-  } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
   }
+
+  async #sendLine(line: string): Promise<void> {
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    if (line === "") return;
+    for (const piece of splitText(line, this.#maxText)) {
+      this.#read++;
+      await this.#sender.sendRaw(
+        this.#sender.format(this.#options.level, piece),
+        this.#timeoutMs,
+        this.#onSlow,
+      );
+      this.#sent++;
+    }
+  }
+
+  /** Half a second without a logger: say so, as the one-shot command does. */
+  #sayWhenWaiting(): void {
+    this.#sender.reachable(WAIT_NOTICE_MS).then((there) => {
+      this.#seen ||= there;
+      if (!there && !this.#stopping && this.#sender.refused === undefined) {
+        console.error(
+          `${PROGRAM}: waiting for the logger at ${this.#where} (${this.#limit})`,
+        );
+      }
+    }, () => {});
+  }
+
+  /** The buffer is full and a line waits: said once. */
+  readonly #onSlow = (): void => {
+    if (this.#toldSlow) return;
+    this.#toldSlow = true;
+    console.error(
+      `${PROGRAM}: waiting for the logger at ${this.#where}; ${this.#sent} lines sent, the rest wait (${this.#limit})`,
+    );
+  };
 }
 
 /**

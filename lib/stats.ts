@@ -348,6 +348,18 @@ function mod(a: number, b: number): number {
   return ((a % b) + b) % b;
 }
 
+/** Regroups `series` into the shortest step that gives a screenful of rows. */
+function fitToScreen(series: Series): void {
+  const span = series.span();
+  if (span === undefined) return;
+  series.regroup(
+    STEPS.find((step) =>
+      step >= series.step &&
+      Math.floor(span[1] / step) - Math.floor(span[0] / step) < SCREEN_ROWS
+    ) ?? STEPS[STEPS.length - 1],
+  );
+}
+
 /**
  * Counts the log's lines per time bucket and group, reading it once.
  * Throws one line when the file cannot be read or is not a log.
@@ -368,11 +380,7 @@ export function countLog(options: CountOptions): Counts {
   const since = options.since ?? -Infinity;
   const until = options.until ?? Infinity;
   const latest = Date.now() + LATEST_AHEAD_MS;
-  let total = 0;
-  let untimed = 0;
-  let untimedOutOfRange = 0;
-  let implausible = 0;
-  let read = 0;
+  let [total, untimed, untimedOutOfRange, implausible, read] = [0, 0, 0, 0, 0];
 
   // Only what is counted or filtered on is taken out of a line.
   const needText = filterAll || options.details === true;
@@ -409,16 +417,7 @@ export function countLog(options: CountOptions): Counts {
     frequent?.add(messageKey(fields.text));
   });
 
-  // Default buckets: the shortest step that gives a screenful of rows.
-  const span = main.span();
-  if (!fixed && span !== undefined) {
-    main.regroup(
-      STEPS.find((step) =>
-        step >= main.step &&
-        Math.floor(span[1] / step) - Math.floor(span[0] / step) < SCREEN_ROWS
-      ) ?? STEPS[STEPS.length - 1],
-    );
-  }
+  if (!fixed) fitToScreen(main);
   for (const one of others) one.regroup(main.step);
   const table = main.table();
   return {

@@ -186,6 +186,37 @@ function ranking(table: Table, id: string, noun: string): string {
   return `<table id="${id}"><thead><tr><th>${noun}</th><th>lines</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** The page's look: no script, and styles only inline (its CSP says so). */
+const PAGE_STYLE =
+  `body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; }
+h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #ddd; }
+.summary { color: #444; }
+svg text { font: 11px system-ui, sans-serif; fill: #444; }
+figure { margin: 0; }
+.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.5em 1.5em; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em; vertical-align: -0.1em; }
+table { border-collapse: collapse; }
+td, th { padding: 0.15em 0.8em 0.15em 0; text-align: left; vertical-align: top; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.name, td.message { font-family: ui-monospace, monospace; word-break: break-all; }
+.columns { display: flex; flex-wrap: wrap; gap: 2em; }
+.note, .empty { color: #666; }
+`;
+
+/** What the page says of lines with no time, if there are any. */
+function untimedNote(counts: Counts): string {
+  return counts.untimed > 0
+    ? `<p class="note">${html(plural(counts.untimed, "line"))} ${
+      counts.untimed === 1 ? "has" : "have"
+    } no time (logged without --timestamps, sent without one${
+      counts.implausible > 0
+        ? `, or ${counts.implausible} with one before 1970 or more than a day ahead`
+        : ""
+    }): counted in the totals, in no chart.</p>`
+    : "";
+}
+
 /**
  * The page: a summary, the charts by level and by host, the busiest hosts
  * and tags, and the most frequent messages.
@@ -203,15 +234,7 @@ export function statsPage(counts: Counts): string {
       level.totals[i]
     }</td></tr>`
   ).join("");
-  const untimed = counts.untimed > 0
-    ? `<p class="note">${html(plural(counts.untimed, "line"))} ${
-      counts.untimed === 1 ? "has" : "have"
-    } no time (logged without --timestamps, sent without one${
-      counts.implausible > 0
-        ? `, or ${counts.implausible} with one before 1970 or more than a day ahead`
-        : ""
-    }): counted in the totals, in no chart.</p>`
-    : "";
+  const untimed = untimedNote(counts);
   const messages = counts.messages!;
   const messageRows = messages.top.map(([text, n]) =>
     `<tr><td class="n">${n}</td><td class="message">${html(text)}</td></tr>`
@@ -224,21 +247,7 @@ export function statsPage(counts: Counts): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Log report: ${html(counts.file)}</title>
 <style>
-body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; padding: 0 1em; }
-h1 { font-size: 1.5em; margin-bottom: 0.2em; }
-h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #ddd; }
-.summary { color: #444; }
-svg text { font: 11px system-ui, sans-serif; fill: #444; }
-figure { margin: 0; }
-.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.5em 1.5em; }
-.swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em; vertical-align: -0.1em; }
-table { border-collapse: collapse; }
-td, th { padding: 0.15em 0.8em 0.15em 0; text-align: left; vertical-align: top; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-td.name, td.message { font-family: ui-monospace, monospace; word-break: break-all; }
-.columns { display: flex; flex-wrap: wrap; gap: 2em; }
-.note, .empty { color: #666; }
-</style>
+${PAGE_STYLE}</style>
 </head>
 <body>
 <h1>Log report: ${html(counts.file)}</h1>

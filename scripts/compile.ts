@@ -298,7 +298,24 @@ async function compileOne(
   return { path: output, embedded: said.match(/^Files: (\S+)/m)?.[1] ?? "?" };
 }
 
-async function main(args: string[]): Promise<number> {
+/** What went wrong, in one line after "compile: ", and the exit status. */
+class CompileProblem extends Error {
+  constructor(message: string, readonly status: 1 | 2) {
+    super(message);
+  }
+}
+
+/** The command line, checked: what to build, for which targets, named how. */
+interface CompileRequest {
+  targets: string[];
+  file?: string;
+  output: string;
+  /** The installed name of each script's binary, by script. */
+  names: Record<string, string>;
+}
+
+/** Reads the command line; undefined for --help; a CompileProblem (2) if wrong. */
+function parseCompileArgs(args: string[]): CompileRequest | undefined {
   let values;
   try {
     ({ values } = parseArgs({
@@ -313,86 +330,105 @@ async function main(args: string[]): Promise<number> {
       },
     }));
   } catch (err) {
-    console.error(`compile: ${(err as Error).message}`);
-    return 2;
+    throw new CompileProblem((err as Error).message, 2);
   }
-  if (values.help) {
-    printUsage();
-    return 0;
-  }
+  if (values.help) return undefined;
   const target = values.target ?? Deno.build.target;
   const targets = target === "all" ? TARGETS : [target];
   if (!targets.every((t) => TARGETS.includes(t))) {
-    console.error(
-      `compile: '--target' must be ${
+    throw new CompileProblem(
+      `'--target' must be ${
         TARGETS.join(", ")
       } or all: current value is ${target}`,
+      2,
     );
-    return 2;
   }
   if (values.file === "") {
-    console.error("compile: '--file' must name a file: current value is ''");
-    return 2;
+    throw new CompileProblem(
+      "'--file' must name a file: current value is ''",
+      2,
+    );
   }
-  const names: Record<string, string> = {
-    logging_basic: values["logger-name"],
-    log_cmd_basic: values["sender-name"],
-  };
   for (const option of ["logger-name", "sender-name"] as const) {
     const wrong = checkName(values[option]);
-    if (wrong) {
-      console.error(`compile: '--${option}' ${wrong}`);
-      return 2;
-    }
+    if (wrong) throw new CompileProblem(`'--${option}' ${wrong}`, 2);
   }
-  if (names.logging_basic === names.log_cmd_basic) {
-    console.error(
-      `compile: '--logger-name' and '--sender-name' must differ: both are ${names.logging_basic}`,
+  if (values["logger-name"] === values["sender-name"]) {
+    throw new CompileProblem(
+      `'--logger-name' and '--sender-name' must differ: both are ${
+        values["logger-name"]
+      }`,
+      2,
     );
-    return 2;
   }
-  // Every target's runtime is checked before anything is built.
+  return {
+    targets,
+    file: values.file,
+    output: values.output,
+    names: {
+      logging_basic: values["logger-name"],
+      log_cmd_basic: values["sender-name"],
+    },
+  };
+}
+
+/** Refuses (1), before anything is built, a DENORT_BIN unfit for a target. */
+function checkRuntimes(targets: string[]): void {
   const denort = Deno.env.get("DENORT_BIN");
-  if (denort) {
-    for (const t of targets) {
-      const wrong = checkRuntime(denort, t, Deno.version.deno);
-      if (wrong) {
-        console.error(
-          `compile: cannot build for ${t}: DENORT_BIN ${denort} ${wrong}`,
-        );
-        return 1;
-      }
-    }
-  }
-  const built: Built[] = [];
+  if (!denort) return;
   for (const t of targets) {
-    for (const script of SCRIPTS) {
-      try {
-        built.push(
-          await compileOne(
-            script,
-            t,
-            values.file,
-            values.output,
-            names[script],
-          ),
-        );
-      } catch (err) {
-        console.error(
-          `compile: cannot build ${script} for ${t}: ${(err as Error).message}`,
-        );
-        return 1;
-      }
+    const wrong = checkRuntime(denort, t, Deno.version.deno);
+    if (wrong) {
+      throw new CompileProblem(
+        `cannot build for ${t}: DENORT_BIN ${denort} ${wrong}`,
+        1,
+      );
     }
   }
-  for (const { path, embedded } of built) {
-    console.log(
-      `${path.padEnd(44)} ${
-        formatSize(Deno.statSync(path).size).padStart(8)
-      }  (embedded files ${embedded})`,
-    );
+}
+
+async function main(args: string[]): Promise<number> {
+  try {
+    const request = parseCompileArgs(args);
+    if (request === undefined) {
+      printUsage();
+      return 0;
+    }
+    checkRuntimes(request.targets);
+    const built: Built[] = [];
+    for (const t of request.targets) {
+      for (const script of SCRIPTS) {
+        try {
+          built.push(
+            await compileOne(
+              script,
+              t,
+              request.file,
+              request.output,
+              request.names[script],
+            ),
+          );
+        } catch (err) {
+          throw new CompileProblem(
+            `cannot build ${script} for ${t}: ${(err as Error).message}`,
+            1,
+          );
+        }
+      }
+    }
+    for (const { path, embedded } of built) {
+      console.log(
+        `${path.padEnd(44)} ${
+          formatSize(Deno.statSync(path).size).padStart(8)
+        }  (embedded files ${embedded})`,
+      );
+    }
+    return 0;
+  } catch (err) {
+    if (!(err instanceof CompileProblem)) throw err;
+    console.error(`compile: ${err.message}`);
+    return err.status;
   }
-  return 0;
 }
 
 if (import.meta.main) {
