@@ -171,7 +171,7 @@ export function lib(): Libzmq {
   throw new Error(
     `Cannot load libzmq from npm:zeromq for ${Deno.build.target}: ${
       problems.join("; ") || "it has no build for this platform"
-    }`,
+    }${Deno.build.standalone && problems.length > 0 ? COMPILED_TMP_HINT : ""}`,
   );
 }
 
@@ -180,6 +180,8 @@ export function lib(): Libzmq {
  * permission, baked in at build time, names where a binary of the built
  * name sees its embedded files, `/tmp/deno-compile-<name>/`; renamed, or
  * started with TMPDIR set, it sees them elsewhere (Deno's cli/rt/binary.rs).
+ * The two causes get their own fix: a files directory outside /tmp means
+ * TMPDIR is set; one under /tmp means the binary was renamed.
  *
  * @example
  * ```ts
@@ -201,8 +203,21 @@ export function compiledLoadProblem(
     ? "--sender-name"
     : "--logger-name";
   const where = new URL(addonUrl).pathname.replace(/\/node_modules\/.*$/, "");
-  return `Cannot load libzmq: this binary runs as ${name} with its files in ${where}/, and may load libzmq only from where the name it was built with puts them (under /tmp): give it back that name (a symbolic link of another name is fine) or build it as ${name} (deno task compile ${flag} ${name}), and leave TMPDIR unset`;
+  const tempDir = where.slice(0, where.lastIndexOf("/")) || "/";
+  if (tempDir !== "/tmp") {
+    return `Cannot load libzmq: this binary sees its files in ${where}/ as TMPDIR is set (to ${tempDir}), and may load libzmq only from under /tmp: start it with TMPDIR unset (if it still cannot, it was also renamed: give it back the name it was built with, or build it as ${name} with deno task compile ${flag} ${name})`;
+  }
+  return `Cannot load libzmq: this binary runs as ${name} with its files in ${where}/, and may load libzmq only from where the name it was built with puts them (under /tmp): give it back that name (a symbolic link of another name is fine) or build it as ${name} (deno task compile ${flag} ${name})`;
 }
+
+/**
+ * What to add when a compiled binary's libzmq would not load for another
+ * reason than its permission: Deno copies the addon into the temporary
+ * directory and loads it from there, which a `/tmp` mounted noexec or
+ * read-only refuses.
+ */
+const COMPILED_TMP_HINT =
+  "; a compiled binary loads libzmq from a copy under /tmp: /tmp must be writable and not mounted noexec (see the README, On a Raspberry Pi)";
 
 /**
  * Makes a libzmq call, again while a signal interrupts it (EINTR). Returns

@@ -181,12 +181,21 @@ Deno.test("compile embeds only its target's zeromq addon, and the build prints s
   }
 });
 
-Deno.test("compiled binaries carry the permissions and V8 flags of their shebangs", async () => {
+Deno.test("compiled binaries carry the permissions and V8 flags of their shebangs, for both targets", async () => {
   using dir = tempDir();
-  const out = `${dir.path}/dist`;
-  const result = await compile(["--output", out], standIn(dir.path));
+  for (const target of TARGETS) {
+    await checkBakedPermissions(dir.path, target);
+  }
+});
+
+/** Builds both binaries for `target` and checks what they carry. */
+async function checkBakedPermissions(dir: string, target: string) {
+  const out = `${dir}/dist`;
+  const result = await compile(
+    ["--target", target, "--output", out],
+    standIn(dir, target),
+  );
   assert.equal(result.code, 0, result.stderr);
-  const target = Deno.build.target;
   const loggerBinary = Deno.readFileSync(`${out}/${target}/logging_basic`);
   const senderBinary = Deno.readFileSync(`${out}/${target}/log_cmd_basic`);
   // The logger's filters need V8's linear-time regexp engine (lib/pattern.ts).
@@ -242,11 +251,11 @@ Deno.test("compiled binaries carry the permissions and V8 flags of their shebang
       assert.deepEqual(
         baked[`allow_${kind}`],
         flag ? flag.split("=")[1].split(",") : null,
-        `${script}: --allow-${kind}`,
+        `${target} ${script}: --allow-${kind}`,
       );
     }
   }
-});
+}
 
 Deno.test("compile --file bakes the log path into the logger's permissions and arguments", async () => {
   using dir = tempDir();
