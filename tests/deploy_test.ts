@@ -4,7 +4,7 @@
  * systemd needed), logrotate -d the configuration, and the real logrotate
  * rotates a real logger's file three times while Python senders send. Both
  * files are only rewritten where this machine differs from a Pi (paths, the
- * user, `systemctl reload`), and each rewrite must find what it replaces.
+ * user, `systemctl try-reload-or-restart`), and each rewrite must find what it replaces.
  *
  * @module
  */
@@ -145,7 +145,7 @@ async function logrotateConf(dir: string): Promise<string> {
   conf = rewrite(conf, "su zmqlog zmqlog", await thisUser());
   conf = rewrite(
     conf,
-    "systemctl reload zmq-logger",
+    "systemctl try-reload-or-restart zmq-logger",
     `cd '${dir}' && '${LOGGER}' --reopen`,
   );
   const path = `${dir}/logrotate.conf`;
