@@ -284,8 +284,22 @@ async function versions(): Promise<string[]> {
   ];
 }
 
-async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+/** What `deno task bench --help` prints. */
+const USAGE = `Usage: deno task bench [options]
+
+Times logging_basic.ts against a logger in C and the book's Python, and
+log_cmd_basic.ts against hello-world; prints the table and writes a report.
+
+Options:
+  --messages N  messages per logger round and lines for --stats (1000000)
+  --rounds N    rounds per logger; the medians are reported (3)
+  --out FILE    where the report goes (bench/last-run.md, which git ignores)
+  --update      write the report to the committed bench/results.md
+  --help        print this and exit`;
+
+/** The command line's options; a usage error throws (node:util's TypeError). */
+function parseBenchArgs(args: string[]) {
+  return parseArgs({
     args,
     options: {
       messages: { type: "string", default: "1000000" },
@@ -293,8 +307,26 @@ async function main(args: string[]): Promise<number> {
       // A run writes where git does not look; --update writes the committed table.
       out: { type: "string" },
       update: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
     },
-  });
+  }).values;
+}
+
+async function main(args: string[]): Promise<number> {
+  let values: ReturnType<typeof parseBenchArgs>;
+  try {
+    values = parseBenchArgs(args);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(
+      `bench: ${message.split("\n")[0]} (deno task bench --help for usage)`,
+    );
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const out = values.out ??
     (values.update ? `${ROOT}bench/results.md` : `${ROOT}bench/last-run.md`);
   const messages = Number(values.messages);

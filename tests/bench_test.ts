@@ -69,3 +69,29 @@ Deno.test("deno task bench runs on a small load and writes its table with every 
   assert.equal(check.code, 0, check.stderr);
   assert.match(report, /- deno: \d+\.\d+\.\d+/);
 });
+
+Deno.test("deno task bench says in one line what is wrong with its command line (exit 2), and --help prints its usage (exit 0), before it builds or measures anything", async () => {
+  // -q: without it deno task prints its own "Task bench ..." line first.
+  for (const args of [["--bogus"], ["--messages"], ["stray"]]) {
+    const out = await run("deno", ["task", "-q", "bench", ...args], {
+      cwd: ROOT,
+    });
+    assert.equal(out.code, 2, `${args}: ${out.stderr}`);
+    assert.equal(out.stdout, "", `${args}`);
+    assert.match(out.stderr, /^bench: [^\n]+\n$/, `${args}`);
+  }
+  const bogus = await run("deno", ["task", "-q", "bench", "--bogus"], {
+    cwd: ROOT,
+  });
+  assert.match(bogus.stderr, /--bogus/);
+  assert.match(bogus.stderr, /--help/, "the error says where the usage is");
+  const help = await run("deno", ["task", "-q", "bench", "--help"], {
+    cwd: ROOT,
+  });
+  assert.equal(help.code, 0, help.stderr);
+  assert.equal(help.stderr, "");
+  for (const option of ["--messages", "--rounds", "--out", "--update"]) {
+    assert.match(help.stdout, new RegExp(option), option);
+  }
+  assert.match(help.stdout, /^Usage: deno task bench/);
+});
