@@ -77,7 +77,7 @@ import {
   readAllowList,
   readKeyFile,
 } from "./lib/keys.ts";
-import { Forwarder, missingPermissions } from "./lib/forward.ts";
+import { Forwarder, forwardPermissionProblem } from "./lib/forward.ts";
 import { LogFile } from "./lib/log_file.ts";
 import { Logger } from "./lib/logger.ts";
 import {
@@ -197,24 +197,8 @@ async function serve(options: LoggerOptions): Promise<number> {
 
 /** Refuses, before anything is opened, a `--forward` that Deno may not carry out. */
 function canForward(options: LoggerOptions): void {
-  const target = options.forward!;
-  const missing = missingPermissions(options.file, target);
-  if (missing.length > 0 && Deno.build.standalone) {
-    throw new Error(
-      `Cannot forward to ${target.url} as this binary may not connect to it: its permissions were fixed when it was built; run logging_basic.ts with deno run to forward (see the README, Beyond one machine)`,
-    );
-  }
-  if (missing.length > 0) {
-    throw new Error(
-      `Cannot forward to ${target.url} as Deno may not ${
-        missing.some((flag) => flag.startsWith("--allow-net"))
-          ? "connect to it"
-          : "keep its place"
-      }: add ${
-        missing.join(" ")
-      } to the deno run line (see the README, Beyond one machine)`,
-    );
-  }
+  const problem = forwardPermissionProblem(options.file, options.forward!);
+  if (problem !== undefined) throw new Error(problem);
 }
 
 /**

@@ -215,3 +215,20 @@ export function plural(n: number, noun: string): string {
 export function commandName(program: string): string {
   return Deno.build.standalone ? program : `./${program}.ts`;
 }
+
+/**
+ * `word` as the shell reads it back unchanged: as it is when it holds only
+ * characters no shell treats specially, else in single quotes. For hints
+ * that are commands a user pastes.
+ *
+ * @example
+ * ```ts
+ * shellQuote("./log.txt"); // "./log.txt"
+ * shellQuote("my log.txt"); // "'my log.txt'"
+ * shellQuote("it's"); // "'it'\\''s'"
+ * ```
+ */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_\/.,:=+@%-]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", "'\\''")}'`;
+}

@@ -32,6 +32,7 @@
 
 import { describe, plural, UsageError } from "./cli.ts";
 import { parseLogLine } from "./log_line.ts";
+import { loggerRunCommand } from "./log_file.ts";
 import { connectLink, type Link, TcpLink } from "./forward_link.ts";
 import { LogReader, type Place, PlaceFile } from "./forward_place.ts";
 import { RelpError } from "./relp.ts";
@@ -118,6 +119,42 @@ export function missingPermissions(
     Deno.permissions.querySync(want).state !== "granted"
   )
     .map(([, flag]) => flag);
+}
+
+/**
+ * Why Deno may not forward from `file` to `target`, with the command that
+ * would let it; undefined when it may. A compiled binary's permissions were
+ * fixed when it was built, so it is told to run the script instead.
+ *
+ * @example
+ * ```ts
+ * forwardPermissionProblem("./log.txt", parseForwardUrl("relp://logs.lan:2514"));
+ * // "Cannot forward to relp://logs.lan:2514 as Deno may not connect to it (...); start the logger as: deno run ..."
+ * ```
+ */
+export function forwardPermissionProblem(
+  file: string,
+  target: ForwardTarget,
+  args: string[] = Deno.args,
+): string | undefined {
+  const missing = missingPermissions(file, target);
+  if (missing.length === 0) return undefined;
+  if (Deno.build.standalone) {
+    return `Cannot forward to ${target.url} as this binary may not connect to it: its permissions were fixed when it was built; run logging_basic.ts with deno run to forward (see the README, Beyond one machine)`;
+  }
+  const place = `${file}${STATE_SUFFIX}`;
+  const host = target.host.includes(":") ? `[${target.host}]` : target.host;
+  const command = loggerRunCommand({
+    write: [file, place],
+    read: [file, place, "./keys"],
+    net: `${host}:${target.port}`,
+  }, args);
+  const what = missing.some((flag) => flag.startsWith("--allow-net"))
+    ? "connect to it"
+    : "keep its place";
+  return `Cannot forward to ${target.url} as Deno may not ${what} (${
+    missing.join(" ")
+  }); start the logger as: ${command}`;
 }
 
 const encoder = new TextEncoder();

@@ -23,7 +23,7 @@
  * @module
  */
 
-import { describe, plural } from "./cli.ts";
+import { describe, plural, shellQuote } from "./cli.ts";
 import { LINEAR_ENGINE_FLAG } from "./pattern.ts";
 
 /** The log file the shebang lets the logger write and read. */
@@ -42,11 +42,9 @@ const encoder = new TextEncoder();
 
 /**
  * How to start the logger by hand, for a hint: `deno run` of the script by
- * its real path (so the command works from any directory), or the compiled
- * binary by its name.
+ * its real path (so the command works from any directory).
  */
-function loggerCommand(): string {
-  if (Deno.build.standalone) return "logging_basic";
+function loggerScript(): string {
   const url = new URL("../logging_basic.ts", import.meta.url);
   return url.protocol === "file:"
     ? decodeURIComponent(url.pathname)
@@ -54,8 +52,37 @@ function loggerCommand(): string {
 }
 
 /**
+ * A `deno run` command that starts the logger with `args`, granting it what
+ * its shebang does for ./log.txt, but for the files and host given: a hint
+ * the user can paste as it is, from any directory (words are quoted for the
+ * shell).
+ *
+ * @example
+ * ```ts
+ * loggerRunCommand({ write: ["my log"], read: ["my log"] }, ["--file", "my log"]);
+ * // "deno run -q --no-prompt -P=logging_basic --v8-flags=... --allow-write='my log' ..."
+ * ```
+ */
+export function loggerRunCommand(
+  grants: { write: string[]; read: string[]; net?: string },
+  args: string[],
+): string {
+  const flag = (name: string, values: string[]) =>
+    `--allow-${name}=${shellQuote(values.join(","))}`;
+  return [
+    "deno run -q --no-prompt -P=logging_basic",
+    LINEAR_ENGINE_FLAG,
+    flag("write", grants.write),
+    flag("read", grants.read),
+    ...(grants.net === undefined ? [] : [flag("net", [grants.net])]),
+    ...[loggerScript(), ...args].map(shellQuote),
+  ].join(" ");
+}
+
+/**
  * What went wrong with the log file, with the remedy for a missing Deno
- * permission: a command that grants it, which works from any directory.
+ * permission: a command that grants it, which works from any directory (for
+ * a compiled binary, the build that makes one for that file).
  *
  * @example
  * ```ts
@@ -68,14 +95,14 @@ export function fileProblem(
   access: "read" | "write",
 ): string {
   if (err instanceof Deno.errors.NotCapable) {
-    const allowed =
-      `Deno was not given ${access} permission for it (the shebang allows ${SHEBANG_LOG_FILE} only)`;
     if (Deno.build.standalone) {
-      return `${allowed}; start the logger as 'deno run -q --no-prompt -P=logging_basic --allow-write=${path} ` +
-        `--allow-read=${path} logging_basic.ts --file ${path}'`;
+      return `this binary was not given ${access} permission for it, as it may use only the log file it was built for; build one for it: deno task compile --file ${
+        shellQuote(path)
+      }`;
     }
-    return `${allowed}; start the logger as 'deno run -q --no-prompt -P=logging_basic ${LINEAR_ENGINE_FLAG} ` +
-      `--allow-write=${path} --allow-read=${path} ${loggerCommand()} --file ${path}'`;
+    return `Deno was not given ${access} permission for it (the shebang allows ${SHEBANG_LOG_FILE} only); start the logger as: ${
+      loggerRunCommand({ write: [path], read: [path] }, ["--file", path])
+    }`;
   }
   return describe(err);
 }

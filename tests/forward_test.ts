@@ -21,6 +21,7 @@ import {
   tempDir,
   waitForPort,
 } from "./helpers.ts";
+import { LINEAR_ENGINE_FLAG } from "../lib/pattern.ts";
 
 const RSYSLOGD = "/usr/sbin/rsyslogd";
 
@@ -319,7 +320,7 @@ Deno.test("--forward without Deno's permission to connect, or a bad URL or facil
   assert.equal(out.code, 1);
   assert.equal(
     out.stderr,
-    "logging_basic: Cannot forward to relp://127.0.0.1:2514 as Deno may not connect to it: add --allow-net=127.0.0.1:2514 --allow-read=./log.txt.forward --allow-write=./log.txt.forward to the deno run line (see the README, Beyond one machine)\n",
+    `logging_basic: Cannot forward to relp://127.0.0.1:2514 as Deno may not connect to it (--allow-net=127.0.0.1:2514 --allow-read=./log.txt.forward --allow-write=./log.txt.forward); start the logger as: deno run -q --no-prompt -P=logging_basic ${LINEAR_ENGINE_FLAG} --allow-write=./log.txt,./log.txt.forward --allow-read=./log.txt,./log.txt.forward,./keys --allow-net=127.0.0.1:2514 ${ROOT}logging_basic.ts --port ${port} --forward relp://127.0.0.1:2514\n`,
   );
   // Refused before anything was opened: no log file left behind.
   assert.throws(

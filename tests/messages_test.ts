@@ -214,35 +214,38 @@ Deno.test("an IPv6 logger address is shown as [::1]:PORT", async () => {
   );
 });
 
-Deno.test("the log file permission hint is a command that works from any directory", async () => {
+Deno.test("the log file permission hint is a command that works from any directory, pasted into a shell", async () => {
   using dir = tempDir();
   const port = freePort();
-  const out = await run(
-    LOGGER,
-    ["--file", "elsewhere.txt", "-p", String(port)],
-    {
-      cwd: dir.path,
-    },
-  );
+  // A name with a space and a quote: the hint must quote it for the shell.
+  const file = "my log's.txt";
+  const out = await run(LOGGER, ["--file", file, "-p", String(port)], {
+    cwd: dir.path,
+  });
   assert.equal(out.code, 1);
-  const hint = /start the logger as '([^']+)'/.exec(out.stderr)?.[1];
+  const hint = /start the logger as: (.+)$/m.exec(out.stderr)?.[1];
   assert.ok(hint, out.stderr);
+  const quoted = `'my log'\\''s.txt'`;
   assert.equal(
     hint,
-    `deno run -q --no-prompt -P=logging_basic ${LINEAR_ENGINE_FLAG} --allow-write=elsewhere.txt --allow-read=elsewhere.txt ${ROOT}logging_basic.ts --file elsewhere.txt`,
+    `deno run -q --no-prompt -P=logging_basic ${LINEAR_ENGINE_FLAG} --allow-write=${quoted} --allow-read=${quoted} ${ROOT}logging_basic.ts --file ${quoted}`,
   );
-  // Run it as given, from the temporary directory, not the repository.
-  const [, ...args] = hint.split(" ");
-  await using logger = new Deno.Command(Deno.execPath(), {
-    args: [...args, "-p", String(port)],
+  // Run it as given, by the shell, from the temporary directory.
+  await using logger = new Deno.Command("bash", {
+    args: ["-c", `exec ${hint} -p ${port}`],
     cwd: dir.path,
+    env: {
+      PATH: `${Deno.execPath().replace(/\/[^/]*$/, "")}:${
+        Deno.env.get("PATH")
+      }`,
+    },
     stdout: "null",
     stderr: "piped",
   }).spawn();
   await waitForPort(port);
   assert.equal((await send(["-p", String(port), "from", "elsewhere"])).code, 0);
   assert.equal(
-    await waitForLines(`${dir.path}/elsewhere.txt`, 1),
+    await waitForLines(`${dir.path}/${file}`, 1),
     "from elsewhere\n",
   );
   logger.kill("SIGTERM");
