@@ -76,8 +76,8 @@ Forwarding to syslog (rsyslog and the like), each line as RFC 5424:
       --facility NAME      syslog facility: user (default), daemon, local0-7
 
 CurveZMQ, encryption and sender keys (key files are read from ${KEYS_DIR}/):
-      --keygen             print a new key pair file and exit:
-                           ${COMMAND} --keygen > ${KEYS_DIR}/logger.key
+      --keygen             print a new key pair file and exit; kept secret:
+  mkdir -p ${KEYS_DIR} && (umask 077; ${COMMAND} --keygen > ${KEYS_DIR}/logger.key)
       --curve-key FILE     encrypt: senders must know this key pair's public key
       --curve-allow FILE   let in only senders whose public key is in FILE (one
                            per line, a name may follow); refusals are logged

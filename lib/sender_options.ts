@@ -348,8 +348,8 @@ CurveZMQ, for a logger started with --curve-key (key files in ${KEYS_DIR}/):
                         encrypts, and only that logger can read the messages
       --curve-key FILE  this sender's key pair, for a logger with an allow-list
                         (default: a new pair each run)
-      --keygen          print a new key pair file and exit:
-                        ${COMMAND} --keygen > ${KEYS_DIR}/sender.key
+      --keygen          print a new key pair file and exit; kept secret:
+  mkdir -p ${KEYS_DIR} && (umask 077; ${COMMAND} --keygen > ${KEYS_DIR}/sender.key)
   -h, --help            print this help and exit
 
 Options come first; the first word that is not an option starts the message.

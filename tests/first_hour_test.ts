@@ -7,9 +7,11 @@ import assert from "node:assert/strict";
 import {
   freePort,
   LOGGER,
+  projectCopy,
   readText,
   run,
   send,
+  SENDER,
   startLogger,
   tempDir,
   waitForLines,
@@ -68,4 +70,26 @@ Deno.test("--status names the level that dropped messages, after --set-level cha
   const end = await logger.stop();
   assert.equal(end.code, 0, end.stderr);
   assert.match(readText(`${dir.path}/log.txt`), /: kept\n/);
+});
+
+Deno.test("the key-making command each --help shows works as written in a fresh directory", async () => {
+  // As the README's quick start has it: in the project's directory, a fresh
+  // clone with no keys/ yet.
+  await using dir = await projectCopy();
+  for (
+    const [script, key] of [
+      [LOGGER, "keys/logger.key"],
+      [SENDER, "keys/sender.key"],
+    ]
+  ) {
+    const help = (await run(script, ["--help"])).stdout;
+    const command = help.split("\n").map((line) => line.trim())
+      .find((line) => line.includes("--keygen >"));
+    assert.ok(command, help);
+    const out = await run("bash", ["-c", command], { cwd: dir.path });
+    assert.equal(out.code, 0, `${command}: ${out.stderr}`);
+    assert.match(Deno.readTextFileSync(`${dir.path}/${key}`), /secret-key = /);
+    // Only its owner may read a secret key.
+    assert.equal(Deno.statSync(`${dir.path}/${key}`).mode! & 0o077, 0, key);
+  }
 });

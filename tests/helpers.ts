@@ -536,3 +536,37 @@ export class Streaming implements AsyncDisposable {
     await this.stop("SIGKILL");
   }
 }
+
+/**
+ * A copy of this project's tracked files in a temporary directory
+ * (node_modules hard-linked), for commands that must run as a user in a
+ * fresh clone runs them; removed when disposed.
+ */
+export async function projectCopy(): Promise<
+  { path: string } & AsyncDisposable
+> {
+  const path = Deno.makeTempDirSync({ prefix: "zmqlog-copy-" });
+  const files = (await run("git", ["ls-files"], { cwd: ROOT })).stdout.trim()
+    .split("\n");
+  for (const file of files) {
+    Deno.mkdirSync(`${path}/${file}`.replace(/\/[^/]+$/, ""), {
+      recursive: true,
+    });
+    Deno.copyFileSync(`${ROOT}${file}`, `${path}/${file}`);
+    Deno.chmodSync(`${path}/${file}`, Deno.statSync(`${ROOT}${file}`).mode!);
+  }
+  const linked = await run("cp", [
+    "-al",
+    `${ROOT}node_modules`,
+    `${path}/node_modules`,
+  ]);
+  if (linked.code !== 0) {
+    throw new Error(`cp -al node_modules: ${linked.stderr}`);
+  }
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true });
+    },
+  };
+}
