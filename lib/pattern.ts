@@ -9,18 +9,20 @@
  * a. The logger matches on its one thread, so meanwhile it writes no line,
  * answers no `--status` and handles no SIGTERM.
  *
- * V8 has a second engine that runs in time linear in the text. With
+ * V8 has a second engine that runs in time linear in the text: with
  * {@link LINEAR_ENGINE_FLAG} (the logger's shebang gives it, and
  * `deno task compile` bakes it into the binaries; `node:v8`'s
- * `setFlagsFromString` is too late to turn it on) a match starts on the usual
- * engine, as fast as ever on everyday patterns (0.1 µs for `heartbeat` on a
- * 100-byte message), and moves to the linear one after 50,000 backtracks: the
- * attack message then takes 3 ms, 64 KiB of a's 13 ms. That move is possible
- * only for a pattern the linear engine can run, so each pattern is also
- * compiled for it (the `l` flag) at start, and refused when it cannot:
- * backreferences (`\1`, `\k<name>`), lookaheads (`(?=`, `(?!`), `(?i:...)`
- * groups, and counted repeats that copy a part more than 16 times (`a{17}`,
- * `(a{4}){5}`; `a{2,}` and `a*` are fine).
+ * `setFlagsFromString` is too late to turn it on), a pattern compiled with
+ * the `l` flag runs on it. Every filter does: about 5 µs for `heartbeat` on a
+ * 100-byte message (the usual engine takes 0.3 µs) and 3 to 6 ms on 64 KiB
+ * whatever the pattern. Leaving a match on the usual engine until it has
+ * backtracked 50,000 times (the flag's second half) is not enough: that count
+ * starts again at each position in the text, so an unanchored `(.*a){4}`
+ * never reaches it and took 1.2 s on 64 KiB of x's, 11 s on 512 KiB.
+ * Patterns the linear engine cannot run are refused at start: backreferences
+ * (`\1`, `\k<name>`), lookaheads (`(?=`, `(?!`), `(?i:...)` groups, and
+ * counted repeats that copy a part more than 16 times (`a{17}`, `(a{4}){5}`;
+ * `a{2,}` and `a*` are fine).
  *
  * @example
  * ```ts
@@ -85,8 +87,7 @@ export function filterPattern(text: string, flag: string): RegExp {
     );
   }
   try {
-    new RegExp(text, LINEAR);
-    return new RegExp(text);
+    return new RegExp(text, LINEAR);
   } catch {
     throw new UsageError(
       `Cannot filter as '${flag}' must be a regular expression that runs in linear time (no backreferences, lookaheads, (?i:) groups or repeat counts above 16): current value is ${

@@ -14,8 +14,10 @@ import {
   freePort,
   LOGGER,
   type Outcome,
+  PYTHON,
   readText,
   ROOT,
+  run,
   send,
   startLogger,
   tempDir,
@@ -119,6 +121,43 @@ Deno.test("--exclude '(a+)+$' and the 34-byte attack message: the next message i
     /stopped; 2 messages logged to \.\/log\.txt, 1 dropped by filters\n$/,
   );
   assert.equal(readText(file), `${ATTACK}\nnormal line\n`);
+});
+
+Deno.test("--exclude '(.*a){4}' and 64 KiB messages from two senders: a normal line is logged within seconds, --status answers, SIGTERM ends it", async () => {
+  // Unanchored, this pattern backtracks in time quadratic in the text without
+  // ever reaching the engine switch: 1.2 s per 64 KiB message before.
+  using dir = tempDir();
+  const port = freePort();
+  const file = `${dir.path}/log.txt`;
+  await using logger = await startLogger(dir.path, port, [
+    "--exclude",
+    "(.*a){4}",
+  ]);
+  const flood = `
+import sys, zmq
+ctx = zmq.Context()
+push = ctx.socket(zmq.PUSH)
+push.connect("tcp://127.0.0.1:" + sys.argv[1])
+for i in range(40):
+    push.send(b"x" * 65000)
+push.close(linger=-1)
+ctx.term()
+`;
+  for (const _ of [1, 2]) {
+    const sender = await run(PYTHON, ["-c", flood, String(port)]);
+    assert.equal(sender.code, 0, sender.stderr);
+  }
+  const sent = await send(["--port", String(port), "--timeout", "5", "normal"]);
+  assert.equal(sent.code, 0, sent.stderr);
+  // ZeroMQ queues fairly between senders: "normal" may come before the end
+  // of the floods, but every line must be there within seconds.
+  const lines = (await waitForLines(file, 81, 10_000)).split("\n");
+  assert.equal(lines.length, 82); // and the empty string after the last newline
+  assert.equal(lines.filter((line) => line === "normal").length, 1);
+  const status = await runWithin(5_000, LOGGER, ["--status"], dir.path);
+  assert.equal(status.code, 0, status.stderr);
+  const end = await stopWithin(logger, 1_000);
+  assert.equal(end.code, 0, end.stderr);
 });
 
 Deno.test("--show --exclude '(a+)+$' over a log holding the attack line returns at once", async () => {
