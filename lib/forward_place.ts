@@ -16,7 +16,7 @@
  */
 
 import { describe } from "./cli.ts";
-import { openRegularFile } from "./log_file.ts";
+import { openRegularFile, openRegularFileToRead } from "./log_file.ts";
 
 /** Bytes read from the log at a time. */
 const CHUNK_BYTES = 64 * 1024;
@@ -89,7 +89,7 @@ export class LogReader implements Disposable {
     offset: number,
     readonly maxLine: number,
   ) {
-    this.#file = Deno.openSync(path, { read: true });
+    this.#file = openRegularFileToRead(path);
     this.#identity = identity;
     this.#offset = offset;
     this.#file.seekSync(offset, Deno.SeekMode.Start);
@@ -166,10 +166,13 @@ export class LogReader implements Disposable {
   nextFile(): boolean {
     let info: Deno.FileInfo;
     try {
-      info = Deno.statSync(this.path);
+      info = Deno.lstatSync(this.path);
     } catch {
       return false; // moved away, not yet created again
     }
+    // A link or FIFO someone put there is not the log: the logger refuses it
+    // too, so wait for a regular file.
+    if (!info.isFile) return false;
     const identity = `${info.dev}:${info.ino}`;
     const size = this.#file.statSync().size;
     if (identity === this.#identity) {
@@ -180,10 +183,16 @@ export class LogReader implements Disposable {
       return false;
     }
     if (this.#offset + this.#pending.length < size) return false; // finish this one
+    let next: Deno.FsFile;
+    try {
+      next = openRegularFileToRead(this.path);
+    } catch {
+      return false; // swapped for something else meanwhile: look again later
+    }
     this.#file.close();
-    this.#file = Deno.openSync(this.path, { read: true });
-    this.#identity =
-      `${this.#file.statSync().dev}:${this.#file.statSync().ino}`;
+    this.#file = next;
+    const opened = next.statSync();
+    this.#identity = `${opened.dev}:${opened.ino}`;
     this.#offset = 0;
     this.#pending = new Uint8Array(0);
     return true;

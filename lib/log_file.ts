@@ -189,6 +189,51 @@ export function openRegularFile(
 }
 
 /**
+ * Opens the log at `path` to read it (for `--forward`), only when it is a
+ * regular file: a symbolic link another user put there is not followed, and
+ * a FIFO is not waited on (opened to read only, it would block until a
+ * writer came). As {@link openRegularFile}, it looks with lstat, opens, and
+ * checks with fstat that it opened what it looked at.
+ *
+ * @example
+ * ```ts
+ * using file = openRegularFileToRead("./log.txt");
+ * ```
+ */
+export function openRegularFileToRead(path: string): Deno.FsFile {
+  let before: Deno.FileInfo;
+  try {
+    before = Deno.lstatSync(path);
+  } catch (err) {
+    throw new Error(fileProblem(err, path, "read"));
+  }
+  const kind = notRegular(path, before);
+  if (kind !== undefined) {
+    throw new Error(`it is ${kind}; only a regular file is read`);
+  }
+  let file: Deno.FsFile;
+  try {
+    // Read and write where it may (never written): a FIFO swapped in after
+    // the lstat then opens at once, and the fstat below refuses it.
+    file = Deno.openSync(path, { read: true, write: true });
+  } catch {
+    try {
+      file = Deno.openSync(path, { read: true });
+    } catch (err) {
+      throw new Error(fileProblem(err, path, "read"));
+    }
+  }
+  const after = file.statSync();
+  if (after.isFile && after.dev === before.dev && after.ino === before.ino) {
+    return file;
+  }
+  file.close();
+  throw new Error(
+    "it was replaced while being opened; only a regular file is read",
+  );
+}
+
+/**
  * Opens an existing file for appending. Read and write, where it may: a FIFO
  * swapped in after the lstat then opens at once (opened to write only, it
  * would wait for a reader) and is refused by the fstat after.

@@ -417,6 +417,39 @@ Deno.test("--forward does not follow a symbolic link put where it keeps its plac
   assert.equal(readText(`${dir.path}/victim`), "precious\n");
 });
 
+Deno.test("--forward neither follows a symbolic link nor opens a FIFO put where the log was: nothing else is sent, the logger still answers and stops", async () => {
+  using dir = tempDir();
+  await using rsyslog = new Rsyslog(dir.path);
+  await rsyslog.start();
+  const port = freePort();
+  await using logger = await startForwarding(dir.path, rsyslog, port, [
+    "--forward",
+    `relp://127.0.0.1:${rsyslog.relpPort}`,
+  ]);
+  const sent = await send(["--port", String(port), "one"], dir.path);
+  assert.equal(sent.code, 0, sent.stderr);
+  await waitForForwarded(rsyslog, 1);
+  // Another local user swaps the log for a link to a file of theirs.
+  Deno.writeTextFileSync(`${dir.path}/secret`, "secret-text\n");
+  Deno.renameSync(`${dir.path}/log.txt`, `${dir.path}/log.txt.1`);
+  Deno.symlinkSync("secret", `${dir.path}/log.txt`);
+  await sleep(1_500); // the forwarder looks for a new file when idle
+  assert.deepEqual(rsyslog.lines().map((line) => line.split(" ").at(-1)), [
+    "one",
+  ]);
+  // ... then for a FIFO, which an open for reading would wait on for ever.
+  Deno.removeSync(`${dir.path}/log.txt`);
+  const fifo = await run("mkfifo", [`${dir.path}/log.txt`]);
+  assert.equal(fifo.code, 0, fifo.stderr);
+  await sleep(1_500);
+  const status = await run(LOGGER, ["--status"], { cwd: dir.path });
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /1 message logged/);
+  const started = Date.now();
+  assert.equal((await logger.stop()).code, 0);
+  assert.ok(Date.now() - started < 5_000, `${Date.now() - started} ms`);
+});
+
 Deno.test("--status tells what was forwarded, that the server is away, and over plain TCP how many lines may be lost", async () => {
   using dir = tempDir();
   await using rsyslog = new Rsyslog(dir.path);
