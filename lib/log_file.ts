@@ -25,6 +25,7 @@
 
 import { describe, plural, shellQuote } from "./cli.ts";
 import { LINEAR_ENGINE_FLAG } from "./pattern.ts";
+import { effectiveUserId } from "./zmq.ts";
 
 /** The log file the shebang lets the logger write and read. */
 export const SHEBANG_LOG_FILE = "./log.txt";
@@ -177,7 +178,10 @@ export function openRegularFile(
     }
     const after = file.statSync();
     if (after.isFile && after.dev === before.dev && after.ino === before.ino) {
-      return file;
+      const untrusted = notOurs(after);
+      if (untrusted === undefined) return file;
+      file.close();
+      throw new Error(untrusted);
     }
     file.close();
     if (!changing) {
@@ -245,6 +249,24 @@ function openExisting(path: string): Deno.FsFile {
     if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
   }
   return Deno.openSync(path, { append: true }); // one it may write, not read
+}
+
+/**
+ * Why an existing file is not one to write the log to, if it is not: another
+ * user made it (in a shared directory they could plant it first, then read,
+ * cut or forge the lines), or anyone may write to it.
+ */
+function notOurs(info: Deno.FileInfo): string | undefined {
+  const uid = effectiveUserId();
+  if (info.uid !== null && info.uid !== uid) {
+    return `it belongs to another user (uid ${info.uid}; the logger runs as uid ${uid}), who could change what it holds; the logger writes only to a file of its own: remove it, or give it to this user (chown)`;
+  }
+  if (info.mode !== null && (info.mode & 0o002) !== 0) {
+    return `anyone may write to it (mode ${
+      (info.mode & 0o777).toString(8).padStart(4, "0")
+    }); the logger writes only to a file others cannot change: chmod o-w it`;
+  }
+  return undefined;
 }
 
 /** What the file at `path` is, when it is not a regular file. */

@@ -281,6 +281,43 @@ Deno.test("the log file is created 0640 (or stricter) whatever the umask, and an
   assert.equal((await logger.stop()).code, 0);
 });
 
+Deno.test("a log file another user made first, or one anyone may write, is refused in one line, exit 1, and left as it was", async () => {
+  await using user = await localUser();
+  using dir = tempDir();
+  Deno.chmodSync(dir.path, 0o1777); // a shared directory, like /tmp
+  const log = `${dir.path}/log.txt`;
+  // The other user plants log.txt, writable by all, before the logger starts.
+  const [command, argv] = asUser(user, "sh", [
+    "-c",
+    "echo planted > log.txt && chmod 666 log.txt",
+  ]);
+  const planted = await run(command, argv, { cwd: dir.path, env: user.env });
+  assert.equal(planted.code, 0, planted.stderr);
+  const myUid = Number((await run("id", ["-u"])).stdout.trim());
+  const out = await run(LOGGER, ["--port", String(freePort())], {
+    cwd: dir.path,
+  });
+  assert.equal(out.code, 1);
+  assert.equal(
+    out.stderr,
+    `logging_basic: Cannot open log file './log.txt': it belongs to another user (uid ${user.uid}; the logger runs as uid ${myUid}), who could change what it holds; the logger writes only to a file of its own: remove it, or give it to this user (chown)\n`,
+  );
+  assert.equal(readText(log), "planted\n");
+  // Our own file, but anyone may write to it.
+  Deno.removeSync(log);
+  Deno.writeTextFileSync(log, "mine\n");
+  Deno.chmodSync(log, 0o646);
+  const open = await run(LOGGER, ["--port", String(freePort())], {
+    cwd: dir.path,
+  });
+  assert.equal(open.code, 1);
+  assert.equal(
+    open.stderr,
+    "logging_basic: Cannot open log file './log.txt': anyone may write to it (mode 0646); the logger writes only to a file others cannot change: chmod o-w it\n",
+  );
+  assert.equal(readText(log), "mine\n");
+});
+
 Deno.test("the log file removed or replaced while open: the logger says so once each time and writes every line to the file now at the path", async () => {
   using dir = tempDir();
   const log = `${dir.path}/log.txt`;
