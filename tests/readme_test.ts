@@ -19,6 +19,7 @@ import assert from "node:assert/strict";
 import {
   Background,
   freePort,
+  projectCopy,
   readText,
   ROOT,
   run,
@@ -50,32 +51,6 @@ function transcript(first: string): { command: string; output: string }[] {
       output: output.join("\n").replace(/\n*$/, ""),
     };
   });
-}
-
-/** A copy of this project in a temporary directory (node_modules hard-linked). */
-async function project(): Promise<{ path: string } & AsyncDisposable> {
-  const path = Deno.makeTempDirSync({ prefix: "zmqlog-readme-" });
-  const files = (await run("git", ["ls-files"], { cwd: ROOT })).stdout.trim()
-    .split("\n");
-  for (const file of files) {
-    Deno.mkdirSync(`${path}/${file}`.replace(/\/[^/]+$/, ""), {
-      recursive: true,
-    });
-    Deno.copyFileSync(`${ROOT}${file}`, `${path}/${file}`);
-    Deno.chmodSync(`${path}/${file}`, Deno.statSync(`${ROOT}${file}`).mode!);
-  }
-  const linked = await run("cp", [
-    "-al",
-    `${ROOT}node_modules`,
-    `${path}/node_modules`,
-  ]);
-  assert.equal(linked.code, 0, linked.stderr);
-  return {
-    path,
-    async [Symbol.asyncDispose]() {
-      await Deno.remove(path, { recursive: true });
-    },
-  };
 }
 
 /** Runs one README command line in `cwd` with bash, as a user would type it. */
@@ -131,7 +106,7 @@ function startLoggerOn(cwd: string, port: number): Background {
 Deno.test("README: the book's demo prints what the README shows", async () => {
   using _held = holdReadmePort();
   const port = freePort();
-  await using dir = await project();
+  await using dir = await projectCopy();
   await using logger = startLoggerOn(dir.path, port);
   await waitForPort(port);
   for (const { command, output } of transcript("./log_cmd_basic.ts arg1")) {
@@ -153,7 +128,7 @@ Deno.test("README: the book's demo prints what the README shows", async () => {
 Deno.test("README: a sender started before the logger says what the README shows, then delivers", async () => {
   using _held = holdReadmePort();
   const port = freePort();
-  await using dir = await project();
+  await using dir = await projectCopy();
   const [{ command, output }] = transcript("./log_cmd_basic.ts Is this cool");
   await using sender = new Background("bash", ["-c", onPort(command, port)], {
     cwd: dir.path,
@@ -171,7 +146,7 @@ Deno.test("README: a sender started before the logger says what the README shows
 Deno.test("README: the error transcript prints what the README shows", async () => {
   using _held = holdReadmePort();
   const port = freePort();
-  await using dir = await project();
+  await using dir = await projectCopy();
   await using logger = startLoggerOn(dir.path, port);
   await waitForPort(port);
   for (
@@ -195,7 +170,7 @@ const ELSEWHERE =
 Deno.test("README: every ./logging_basic.ts and ./log_cmd_basic.ts line that runs on one machine is taken as written", async () => {
   using _held = holdReadmePort();
   const port = freePort();
-  await using dir = await project();
+  await using dir = await projectCopy();
   const lines = blocks("sh").flatMap((block) => block.split("\n"))
     .map((line) => line.replace(/\s+#\s.*$/, "").trim())
     .filter((line) =>
