@@ -130,6 +130,8 @@ function unknownShort(
 export function parseCommandLine<T extends ParseArgsConfig>(
   config: T,
 ): ReturnType<typeof parseArgs<T>> {
+  const joined = shortWithEquals(config);
+  if (joined !== undefined) throw new Error(joined);
   try {
     return parseArgs(config);
   } catch (err) {
@@ -140,6 +142,29 @@ export function parseCommandLine<T extends ParseArgsConfig>(
       ),
     );
   }
+}
+
+/**
+ * `-p=5`: parseArgs takes "=5" as the value of a short option that takes one,
+ * and the option then names "=5" as wrong. Said as what it is instead.
+ */
+function shortWithEquals(config: ParseArgsConfig): string | undefined {
+  const args = config.args ?? [];
+  const end = args.indexOf("--");
+  for (const arg of end === -1 ? args : args.slice(0, end)) {
+    const match = /^-([A-Za-z])=(.*)$/.exec(arg);
+    if (!match) continue;
+    const [, short, value] = match;
+    const option = Object.entries(config.options ?? {}).find(([, option]) =>
+      option.short === short && option.type === "string"
+    );
+    if (option === undefined) continue;
+    const long = option[0];
+    return `Option ${
+      optionNames(long, short)
+    } takes its value after a space, or after '=' in its long form: write -${short} ${value} or --${long}=${value}`;
+  }
+  return undefined;
 }
 
 /**

@@ -140,6 +140,16 @@ Deno.test("short options' errors name the long option, in one line, exit 2", asy
     ],
     [
       LOGGER,
+      ["-p=6000"],
+      "logging_basic: Option '--port' (-p) takes its value after a space, or after '=' in its long form: write -p 6000 or --port=6000 (try --help)",
+    ],
+    [
+      SENDER,
+      ["-H=pi", "hello"],
+      "log_cmd_basic: Option '--host' (-H) takes its value after a space, or after '=' in its long form: write -H pi or --host=pi (try --help; put -- before a message that starts with '-')",
+    ],
+    [
+      LOGGER,
       ["-P", "6000"],
       "logging_basic: Unknown option '-P' (-p is --port; short options are case-sensitive) (try --help)",
     ],
