@@ -46,7 +46,8 @@
  * ```
  *
  * Stop it with Ctrl-C (or SIGTERM): what it has received is written (for up
- * to a second, if senders never pause), the file closed, and it exits 0.
+ * to a second; after a flood, what is still queued then is not taken, and it
+ * says so), the file closed, and it exits 0.
  * SIGUSR1 prints what it has logged and dropped.
  *
  * Reading this file: the book's constants, then `main` (which mode the
@@ -108,6 +109,9 @@ export const BIND_ADDRESS = "*";
 
 /** Largest message accepted; a sender of a larger one is disconnected. */
 export const MAX_MESSAGE_SIZE = 65536;
+
+/** What libzmq may queue per sender, at most, in bytes of the largest messages. */
+const QUEUE_BYTES_PER_SENDER = 64 * 1024 * 1024;
 
 const PROGRAM = "logging_basic";
 
@@ -211,6 +215,7 @@ function pullOptions(options: LoggerOptions, keys?: CurveKeys): SocketOptions {
     [ZMQ.LINGER]: 0, // nothing is ever queued for sending on a PULL socket
     [ZMQ.IPV6]: options.bind.includes(":") ? 1 : 0,
     [ZMQ.MAXMSGSIZE]: options.maxMessageSize,
+    [ZMQ.RCVHWM]: queuedPerSender(options.maxMessageSize),
     // A ZAP domain makes libzmq refuse peers of ZeroMQ 2's protocol (ZMTP
     // 1.0), which has no greeting: any bytes sent to the port would be taken
     // as messages. Without a ZAP handler bound, everyone else still gets in.
@@ -221,6 +226,28 @@ function pullOptions(options: LoggerOptions, keys?: CurveKeys): SocketOptions {
     socket[ZMQ.CURVE_SECRETKEY] = keys.secretKey;
   }
   return socket;
+}
+
+/**
+ * How many messages libzmq may queue for each sender (ZMQ_RCVHWM): its
+ * default, 1,000, unless that many of the largest size would pass
+ * QUEUE_BYTES_PER_SENDER; at least 2. A sender beyond it waits (PUSH blocks,
+ * nothing is lost). With `--max-message-size 16M`, 1,000 would let each
+ * sender queue 16 GB; 4 let 8 senders' floods of 16 MB messages peak at
+ * 0.7 GB instead of 1.2. (A count, not bytes: lower for small messages, it
+ * halved the logger's throughput.)
+ *
+ * @example
+ * ```ts
+ * queuedPerSender(65536); // 1000
+ * queuedPerSender(16 * 1024 * 1024); // 4
+ * ```
+ */
+export function queuedPerSender(maxMessageSize: number): number {
+  return Math.max(
+    2,
+    Math.min(1000, Math.floor(QUEUE_BYTES_PER_SENDER / maxMessageSize)),
+  );
 }
 
 /** Binds the PULL socket, or explains in one line why it cannot. */
