@@ -302,9 +302,9 @@ export class Logger {
       if (message === 0) await this.#yield();
     }
     const cut = this.#cutShort
-      ? `; messages were still arriving after ${
+      ? `; after ${
         STOP_DRAIN_MS / 1000
-      } s of writing what was queued, and those were not taken`
+      } s of writing, messages were still queued or arriving, and those were not taken (their senders may count them as delivered)`
       : "";
     console.error(
       `${this.parts.program}: stopped; ${
