@@ -150,3 +150,22 @@ Deno.test("an unanchored '(.*a){4}', which backtracks without ever reaching V8's
   // 1.2 s on the usual engine; a few ms on the linear one.
   assert.ok(slow.ms! < 300, `${slow.ms} ms`);
 });
+
+Deno.test("plain-text patterns stay on the usual engine, which matches them in linear time; anything more runs on the linear one", async () => {
+  const patterns = ["heartbeat", "^pi", "disk full", "^pi|fan", "a.b", "x+"];
+  const texts = ["pi-1 heartbeat", "disk full on pi"];
+  const results = await compileIn(true, patterns, texts);
+  assert.deepEqual(results.map((result) => result.flags), [
+    "",
+    "",
+    "",
+    "l",
+    "l",
+    "l",
+  ]);
+  assert.deepEqual(results.slice(0, 3).map((result) => result.matched), [
+    [true, false],
+    [true, false],
+    [false, true],
+  ]);
+});
