@@ -68,8 +68,11 @@ export function loggerRunCommand(
   grants: { write: string[]; read: string[]; net?: string },
   args: string[],
 ): string {
+  // Deno reads "," as between two paths, and ",," as a comma in one.
   const flag = (name: string, values: string[]) =>
-    `--allow-${name}=${shellQuote(values.join(","))}`;
+    `--allow-${name}=${
+      shellQuote(values.map((value) => value.replaceAll(",", ",,")).join(","))
+    }`;
   return [
     "deno run -q --no-prompt -P=logging_basic",
     LINEAR_ENGINE_FLAG,
@@ -78,6 +81,16 @@ export function loggerRunCommand(
     ...(grants.net === undefined ? [] : [flag("net", [grants.net])]),
     ...[loggerScript(), ...args].map(shellQuote),
   ].join(" ");
+}
+
+/** This run's arguments, naming `path` as the log file if they did not. */
+function argsFor(path: string): string[] {
+  const args = [...Deno.args];
+  const named = args.some((arg, i) =>
+    arg === path && (args[i - 1] === "--file" || args[i - 1] === "-f") ||
+    arg === `--file=${path}`
+  );
+  return named ? args : [...args, "--file", path];
 }
 
 /**
@@ -102,7 +115,7 @@ export function fileProblem(
       }`;
     }
     return `Deno was not given ${access} permission for it (the shebang allows ${SHEBANG_LOG_FILE} only); start the logger as: ${
-      loggerRunCommand({ write: [path], read: [path] }, ["--file", path])
+      loggerRunCommand({ write: [path], read: [path] }, argsFor(path))
     }`;
   }
   return describe(err);

@@ -227,22 +227,25 @@ Deno.test("an IPv6 logger address is shown as [::1]:PORT", async () => {
 Deno.test("the log file permission hint is a command that works from any directory, pasted into a shell", async () => {
   using dir = tempDir();
   const port = freePort();
-  // A name with a space and a quote: the hint must quote it for the shell.
-  const file = "my log's.txt";
+  // A name with a space, a quote and a comma: the hint must quote it for the
+  // shell, and double the comma for Deno's list of paths.
+  const file = "my log's,1.txt";
   const out = await run(LOGGER, ["--file", file, "-p", String(port)], {
     cwd: dir.path,
   });
   assert.equal(out.code, 1);
   const hint = /start the logger as: (.+)$/m.exec(out.stderr)?.[1];
   assert.ok(hint, out.stderr);
-  const quoted = `'my log'\\''s.txt'`;
+  const granted = `'my log'\\''s,,1.txt'`;
+  const quoted = `'my log'\\''s,1.txt'`;
+  // The whole command line again, options and all.
   assert.equal(
     hint,
-    `deno run -q --no-prompt -P=logging_basic ${LINEAR_ENGINE_FLAG} --allow-write=${quoted} --allow-read=${quoted} ${ROOT}logging_basic.ts --file ${quoted}`,
+    `deno run -q --no-prompt -P=logging_basic ${LINEAR_ENGINE_FLAG} --allow-write=${granted} --allow-read=${granted} ${ROOT}logging_basic.ts --file ${quoted} -p ${port}`,
   );
   // Run it as given, by the shell, from the temporary directory.
   await using logger = new Deno.Command("bash", {
-    args: ["-c", `exec ${hint} -p ${port}`],
+    args: ["-c", `exec ${hint}`],
     cwd: dir.path,
     env: {
       PATH: `${Deno.execPath().replace(/\/[^/]*$/, "")}:${
