@@ -274,12 +274,21 @@ function notOurs(info: Deno.FileInfo): string | undefined {
   if (info.uid !== null && info.uid !== uid) {
     return `it belongs to another user (uid ${info.uid}; the logger runs as uid ${uid}), who could change what it holds; the logger writes only to a file of its own: remove it, or give it to this user (chown)`;
   }
-  if (info.mode !== null && (info.mode & 0o002) !== 0) {
-    return `anyone may write to it (mode ${
-      (info.mode & 0o777).toString(8).padStart(4, "0")
-    }); the logger writes only to a file others cannot change: chmod o-w it`;
-  }
   return undefined;
+}
+
+/**
+ * A warning when anyone may write to the open log file, so could cut or
+ * forge its lines. Only a warning: on file systems without Unix modes (vfat,
+ * CIFS, Windows drives under WSL) every file shows as 0777, and chmod cannot
+ * change that.
+ */
+function sharedWarning(file: Deno.FsFile, path: string): string | undefined {
+  const mode = file.statSync().mode;
+  if (mode === null || (mode & 0o002) === 0) return undefined;
+  return `warning: anyone may write to ${path} (mode ${
+    (mode & 0o777).toString(8).padStart(4, "0")
+  }), so could change its lines: chmod o-w it`;
 }
 
 /** What the file at `path` is, when it is not a regular file. */
@@ -350,6 +359,13 @@ export class LogFile implements Disposable {
   /** Opens `path` for appending, or explains in one line why it cannot. */
   constructor(readonly path: string, readonly program: string) {
     this.#file = openLogFile(path);
+    this.#warnIfShared();
+  }
+
+  /** Says on stderr when anyone may write to the file now open. */
+  #warnIfShared(): void {
+    const warning = sharedWarning(this.#file, this.path);
+    if (warning !== undefined) console.error(`${this.program}: ${warning}`);
   }
 
   /** Asks for the path to be opened again at the next flush (SIGHUP, after logrotate). */
@@ -453,6 +469,7 @@ export class LogFile implements Disposable {
     this.#file.close();
     this.#file = fresh;
     this.#removed = false;
+    this.#warnIfShared();
   }
 
   /** Opens the path again if asked to, keeping the old file if that fails. */
