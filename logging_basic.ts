@@ -231,21 +231,21 @@ function pullOptions(options: LoggerOptions, keys?: CurveKeys): SocketOptions {
 /**
  * How many messages libzmq may queue for each sender (ZMQ_RCVHWM): its
  * default, 1,000, unless that many of the largest size would pass
- * QUEUE_BYTES_PER_SENDER; at least 2. A sender beyond it waits (PUSH blocks,
- * nothing is lost). With `--max-message-size 16M`, 1,000 would let each
- * sender queue 16 GB; 4 let 8 senders' floods of 16 MB messages peak at
- * 0.7 GB instead of 1.2. (A count, not bytes: lower for small messages, it
- * halved the logger's throughput.)
+ * QUEUE_BYTES_PER_SENDER; at least 16. A sender beyond it waits (PUSH
+ * blocks, nothing is lost). With `--max-message-size 16M`, 1,000 let each
+ * sender queue 16 GB; 16 let it queue 256 MiB. (A count, not bytes, so it
+ * slows small messages too: 300,000 lines of 100 bytes through --stdin took
+ * 1.6 s at 16, 2.6 s at 8, 5.2 s at 4, 1.5 s at 1,000.)
  *
  * @example
  * ```ts
  * queuedPerSender(65536); // 1000
- * queuedPerSender(16 * 1024 * 1024); // 4
+ * queuedPerSender(16 * 1024 * 1024); // 16
  * ```
  */
 export function queuedPerSender(maxMessageSize: number): number {
   return Math.max(
-    2,
+    16,
     Math.min(1000, Math.floor(QUEUE_BYTES_PER_SENDER / maxMessageSize)),
   );
 }
