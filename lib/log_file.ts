@@ -284,7 +284,12 @@ function notOurs(info: Deno.FileInfo): string | undefined {
  * change that.
  */
 function sharedWarning(file: Deno.FsFile, path: string): string | undefined {
-  const mode = file.statSync().mode;
+  let mode: number | null;
+  try {
+    mode = file.statSync().mode;
+  } catch {
+    return undefined; // Deno's fstat needs read permission, which may not be given
+  }
   if (mode === null || (mode & 0o002) === 0) return undefined;
   return `warning: anyone may write to ${path} (mode ${
     (mode & 0o777).toString(8).padStart(4, "0")
