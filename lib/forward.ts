@@ -32,7 +32,7 @@
 
 import { describe, plural, UsageError } from "./cli.ts";
 import { parseLogLine } from "./log_line.ts";
-import { loggerRunCommand } from "./log_file.ts";
+import { loggerRunCommand } from "./file_hints.ts";
 import { connectLink, type Link, TcpLink } from "./forward_link.ts";
 import { LogReader, type Place, PlaceFile } from "./forward_place.ts";
 import { RelpError } from "./relp.ts";

@@ -23,12 +23,9 @@
  * @module
  */
 
-import { describe, plural, shellQuote } from "./cli.ts";
-import { LINEAR_ENGINE_FLAG } from "./pattern.ts";
+import { describe, plural } from "./cli.ts";
+import { fileProblem } from "./file_hints.ts";
 import { effectiveUserId } from "./zmq.ts";
-
-/** The log file the shebang lets the logger write and read. */
-export const SHEBANG_LOG_FILE = "./log.txt";
 
 /** How often a logger that cannot write tries again. */
 const WRITE_RETRY_MS = 1000;
@@ -40,86 +37,6 @@ export const LOG_FILE_MODE = 0o640;
 const OPEN_TRIES = 3;
 
 const encoder = new TextEncoder();
-
-/**
- * How to start the logger by hand, for a hint: `deno run` of the script by
- * its real path (so the command works from any directory).
- */
-function loggerScript(): string {
-  const url = new URL("../logging_basic.ts", import.meta.url);
-  return url.protocol === "file:"
-    ? decodeURIComponent(url.pathname)
-    : "logging_basic.ts";
-}
-
-/**
- * A `deno run` command that starts the logger with `args`, granting it what
- * its shebang does for ./log.txt, but for the files and host given: a hint
- * the user can paste as it is, from any directory (words are quoted for the
- * shell).
- *
- * @example
- * ```ts
- * loggerRunCommand({ write: ["my log"], read: ["my log"] }, ["--file", "my log"]);
- * // "deno run -q --no-prompt -P=logging_basic --v8-flags=... --allow-write='my log' ..."
- * ```
- */
-export function loggerRunCommand(
-  grants: { write: string[]; read: string[]; net?: string },
-  args: string[],
-): string {
-  // Deno reads "," as between two paths, and ",," as a comma in one.
-  const flag = (name: string, values: string[]) =>
-    `--allow-${name}=${
-      shellQuote(values.map((value) => value.replaceAll(",", ",,")).join(","))
-    }`;
-  return [
-    "deno run -q --no-prompt -P=logging_basic",
-    LINEAR_ENGINE_FLAG,
-    flag("write", grants.write),
-    flag("read", grants.read),
-    ...(grants.net === undefined ? [] : [flag("net", [grants.net])]),
-    ...[loggerScript(), ...args].map(shellQuote),
-  ].join(" ");
-}
-
-/** This run's arguments, naming `path` as the log file if they did not. */
-function argsFor(path: string): string[] {
-  const args = [...Deno.args];
-  const named = args.some((arg, i) =>
-    arg === path && (args[i - 1] === "--file" || args[i - 1] === "-f") ||
-    arg === `--file=${path}`
-  );
-  return named ? args : [...args, "--file", path];
-}
-
-/**
- * What went wrong with the log file, with the remedy for a missing Deno
- * permission: a command that grants it, which works from any directory (for
- * a compiled binary, the build that makes one for that file).
- *
- * @example
- * ```ts
- * fileProblem(new Deno.errors.NotFound("No such file"), "x.txt", "read"); // "No such file"
- * ```
- */
-export function fileProblem(
-  err: unknown,
-  path: string,
-  access: "read" | "write",
-): string {
-  if (err instanceof Deno.errors.NotCapable) {
-    if (Deno.build.standalone) {
-      return `this binary was not given ${access} permission for it, as it may use only the log file it was built for; build one for it: deno task compile --file ${
-        shellQuote(path)
-      }`;
-    }
-    return `Deno was not given ${access} permission for it (the shebang allows ${SHEBANG_LOG_FILE} only); start the logger as: ${
-      loggerRunCommand({ write: [path], read: [path] }, argsFor(path))
-    }`;
-  }
-  return describe(err);
-}
 
 /**
  * Opens the log file at `path` for appending, creating it with

@@ -13,7 +13,7 @@
  */
 
 import { describe } from "./cli.ts";
-import { fileProblem } from "./log_file.ts";
+import { fileProblem } from "./file_hints.ts";
 import {
   dropReason,
   type Filters,

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { fileProblem } from "./log_file.ts";
+import { fileProblem } from "./file_hints.ts";
 import { parseLogLine } from "./log_line.ts";
 import { headerEnd, type Level, LEVELS, parseMessage } from "./wire.ts";
 
