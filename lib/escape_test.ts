@@ -7,6 +7,7 @@ import {
   escapeJson,
   escapeTail,
   unsafeAt,
+  unsafeLength,
 } from "./escape.ts";
 
 const enc = new TextEncoder();
@@ -78,6 +79,42 @@ Deno.test("a character cut at the end of a message is left as it came", () => {
     const raw = new Uint8Array(bytes);
     assert.deepEqual(escapeControls(raw), raw);
     assert.equal(unsafeAt(raw, 0, raw.length), raw.length);
+  }
+});
+
+Deno.test("the word-at-a-time look finds the same first unsafe byte as a look at each byte, at every alignment", () => {
+  const byEachByte = (bytes: Uint8Array, start: number, end: number) => {
+    for (let i = start; i < end; i++) {
+      const b = bytes[i];
+      if ((b >= 0x20 && b < 0x7f) || b === 0x09) continue;
+      if (unsafeLength(bytes, i, end) > 0) return i;
+    }
+    return end;
+  };
+  // Mostly printable text with a few bytes of any value: every edge of the
+  // word test (0x1f, 0x20, 0x7e, 0x7f, 0x80, tab) comes up many times.
+  let seed = 1;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const edges = [0x09, 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0x9f, 0xc2, 0xe2, 0xff];
+  const memory = new Uint8Array(80);
+  for (let round = 0; round < 20000; round++) {
+    for (let i = 0; i < memory.length; i++) {
+      const r = random();
+      memory[i] = r < 0.9
+        ? 0x20 + Math.floor(random() * 95)
+        : r < 0.95
+        ? edges[Math.floor(random() * edges.length)]
+        : Math.floor(random() * 256);
+    }
+    const offset = round % 5; // a view that starts between words, too
+    const bytes = memory.subarray(offset);
+    const start = Math.floor(random() * 12);
+    const end = start + Math.floor(random() * 60);
+    assert.equal(
+      unsafeAt(bytes, start, end),
+      byEachByte(bytes, start, end),
+      `bytes ${[...bytes.subarray(start, end)]} at offset ${offset}`,
+    );
   }
 });
 
