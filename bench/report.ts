@@ -182,7 +182,37 @@ each was run side by side, old and new in turn, several times (medians).
   manifest adds 3 MiB and loading the addon (with libstdc++) 5.5 MiB, the idle logger is at
   47-50 MiB; the burst adds about 12 MiB, 7 of them pages of the deno binary itself. V8
   flags did not help (peak after 800,000 messages: 59.5 MiB as it is,
-  \`--max-semi-space-size=1\` 59.5, \`--single-threaded\` 58.3, \`--max-lazy\` 59.8).`;
+  \`--max-semi-space-size=1\` 59.5, \`--single-threaded\` 58.3, \`--max-lazy\` 59.8).
+
+### 2026-12-03
+
+- \`perf record -g\` of the logger under the load (\`--v8-flags=--perf-basic-prof\`):
+  libzmq's I/O thread 39% of the samples (kernel TCP 17%, libzmq 17%), the logger's
+  thread 55%: kernel (\`write\`, \`poll\`) 14%, the JavaScript of \`receiveQueued\` 12%,
+  libzmq's \`zmq_recv\` 13%, V8 and Deno 9%, libc 6%; V8's helper threads 6%.
+- The escape scan looked at each byte of each message: 65 ns of a 100-byte message. It
+  now looks at four bytes at a time (\`lib/escape.ts\`), 30 ns. Old and new in turn,
+  four times each: 0.64 CPU s per million against 0.59 (medians), 1.24M msg/s against
+  1.30M.
+- Is it libzmq? The C logger here uses Debian's libzmq 4.3.4; ours is the 4.3.5 linked
+  into npm:zeromq's addon. Built against the addon itself (its Node symbols stubbed), the
+  C logger did the same as on Debian's (four rounds each, in turn: 1.51-1.67M msg/s and
+  0.39-0.52 CPU s per million, against 1.45-1.61M and 0.42-0.48; ours in the same runs
+  1.29-1.43M and 0.55-0.58, 0.87x and 1.32x of the medians), so the gap is ours, not the
+  library's.
+- What is left per message, measured apart: the BigInt that carries the address to
+  \`zmq_recv\` (28 ns; Deno's fast call takes a \`usize\` only as a BigInt, and a
+  pointer object would need \`--allow-ffi\` for everything), the escape scan (30 ns), and
+  V8's own threads (garbage collection, compiling). That is 0.15 CPU s per million
+  above C, so 0.8-0.87x its throughput on these two cores.
+- One-shot start-up, each step measured alone (six runs each, medians, ms): Deno's
+  hello-world 64; importing any \`node:\` module (\`node:path\` the same as \`node:util\`)
+  +12, as it starts Deno's Node compatibility layer; importing npm:zeromq's manifest +3;
+  our modules +8; \`dlopen\` of the addon 4.5, and 0.14 for each FFI symbol (30: +4); the
+  send itself +7 (the C sender's whole run is 11). That is hello-world + 39: the goal of
+  + 15 is below what \`node:util\` and the addon cost before any of our code runs.
+- Peak RSS: hello-world 31 MiB, the Node layer 5, the manifest 3, the addon with
+  libstdc++ 5.5: 44 MiB before the logger has a socket, against the goal of 40.`;
 
 /** The median of `values` (the mean of the middle two when even). */
 export function median(values: number[]): number {
