@@ -62,6 +62,11 @@ export function unsafeAt(
   if (bytes !== wordsFor) viewWords(bytes);
   const base = wordsBase;
   let i = start;
+  // The index arithmetic below is 32-bit: past 2 GiB, byte by byte.
+  if (base + end > 0x7ffffff0) {
+    for (; i < end; i++) if (isUnsafe(bytes, i, end)) return i;
+    return end;
+  }
   // Byte by byte up to the first whole word, then word by word.
   for (
     const stop = Math.min(end, ((base + i + 3) & ~3) - base);
@@ -109,7 +114,11 @@ const HIGH_BITS = 0x80808080 | 0;
 function viewWords(bytes: Uint8Array): void {
   wordsFor = bytes;
   wordsBase = bytes.byteOffset;
-  words = new Int32Array(bytes.buffer, 0, bytes.buffer.byteLength >> 2);
+  words = new Int32Array(
+    bytes.buffer,
+    0,
+    Math.floor(bytes.buffer.byteLength / 4),
+  );
 }
 let wordsFor: Uint8Array | undefined;
 let wordsBase = 0;
