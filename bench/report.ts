@@ -221,9 +221,28 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-const verdict = (ok: boolean) => ok ? "met" : "NOT met";
 const k = (value: number) => `${(value / 1000).toFixed(0)}k`;
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+/**
+ * `a / b` as a ratio cell, or `n/a` when `b` is 0: CPU time is read in clock
+ * ticks (10 ms), and on a short run the C logger can use less than one.
+ *
+ * @example
+ * ```ts
+ * ratio(0.5, 0.25); // "2.00×"
+ * ratio(0.5, 0); // "n/a"
+ * ```
+ */
+export function ratio(a: number, b: number): string {
+  const value = a / b;
+  return Number.isFinite(value) ? `${value.toFixed(2)}×` : "n/a";
+}
+
+/** The verdict on a goal; none can be given when its ratio is not a number. */
+function verdict(ok: boolean, value = 0): string {
+  if (!Number.isFinite(value)) return "not measured";
+  return ok ? "met" : "NOT met";
+}
 
 /** A row of the three loggers' values, its ratios, goal and verdict. */
 function loggerRow(
@@ -237,7 +256,9 @@ function loggerRow(
     show(values.python)
   } | ${ratio(values.deno, values.c)} | ${
     ratio(values.deno, values.python)
-  } | ${goal} | ${met === undefined ? "" : verdict(met)} |`;
+  } | ${goal} | ${
+    met === undefined ? "" : verdict(met, values.deno / values.c)
+  } |`;
 }
 
 /** Each logger's medians over its rounds: throughput in msg/s and the rest. */
