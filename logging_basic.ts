@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -q --no-prompt -P=logging_basic --allow-write=./log.txt --allow-read=./log.txt,./keys --v8-flags=--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks
+#!/usr/bin/env -S deno run -q --no-prompt -P=logging_basic --allow-write=./log.txt,./log.txt.ctl --allow-read=./log.txt,./keys --v8-flags=--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks
 /**
  * A very basic logger: chapter 2 of the book, on Deno.
  *
@@ -34,21 +34,23 @@
  * ```
  *
  * The shebang lets Deno write and read `./log.txt` and no other file (and read
- * CurveZMQ key files in `./keys`), and gives V8's linear-time regexp engine to
+ * CurveZMQ key files in `./keys`, and remove its control socket
+ * `./log.txt.ctl` at exit), and gives V8's linear-time regexp engine to
  * the filters (see lib/pattern.ts). To log somewhere else, grant that one file
  * when you start it:
  *
  * ```sh
  * deno run -q --no-prompt -P=logging_basic \
  *   --v8-flags=--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks \
- *   --allow-write=/var/log/zmq.log --allow-read=/var/log/zmq.log \
+ *   --allow-write=/var/log/zmq.log,/var/log/zmq.log.ctl \
+ *   --allow-read=/var/log/zmq.log \
  *   logging_basic.ts --file /var/log/zmq.log
  * ```
  *
  * Stop it with Ctrl-C (or SIGTERM): what it has received is written (for up
  * to a second; after a flood, what is still queued then is not taken, and it
- * says so), the file closed, and it exits 0.
- * SIGUSR1 prints what it has logged and dropped.
+ * says so), the file closed, and it exits 0. `--status` asks a running
+ * logger what it has logged and dropped.
  *
  * Reading this file: the book's constants, then `main` (which mode the
  * command line asks for) and `serve`, where the book's steps stand in order:

@@ -22,16 +22,7 @@
 
 import { describe } from "./cli.ts";
 import { type Level, LEVELS } from "./wire.ts";
-import {
-  Context,
-  effectiveUserId,
-  poll,
-  setUmask,
-  type Socket,
-  type SocketOptions,
-  unlinkFile,
-  ZMQ,
-} from "./zmq.ts";
+import { Context, poll, type Socket, type SocketOptions, ZMQ } from "./zmq.ts";
 
 /** The control socket of log file `f` is `f` + this. */
 export const CONTROL_SUFFIX = ".ctl";
@@ -111,8 +102,9 @@ export class ControlServer implements Disposable {
       return undefined;
     }
     const socket = context.socket(ZMQ.REP, { [ZMQ.LINGER]: 0 });
-    // libzmq makes the socket file with the process's umask.
-    const umask = setUmask(CONTROL_UMASK);
+    // libzmq makes the socket file with the process's umask (Deno.umask
+    // needs --allow-sys=umask, which the logger's permission set grants).
+    const umask = Deno.umask(CONTROL_UMASK);
     try {
       socket.bind(endpoint, what);
       return new ControlServer(socket, path);
@@ -121,7 +113,7 @@ export class ControlServer implements Disposable {
       console.error(`${program}: ${describe(err)}; logging without them`);
       return undefined;
     } finally {
-      setUmask(umask);
+      Deno.umask(umask);
     }
   }
 
@@ -148,10 +140,19 @@ export class ControlServer implements Disposable {
     this.socket.send(encoder.encode(reply));
   }
 
-  /** Closes the socket and removes its file, which libzmq leaves behind. */
+  /**
+   * Closes the socket and removes its file, which libzmq leaves behind. That
+   * takes write permission for the path (the shebang grants ./log.txt.ctl);
+   * without it the file stays, which does no harm: nothing answers there,
+   * and the next logger binds over it.
+   */
   [Symbol.dispose](): void {
     this.socket.close();
-    unlinkFile(this.#path);
+    try {
+      Deno.removeSync(this.#path);
+    } catch {
+      // Already gone, or not ours to remove: see above.
+    }
   }
 }
 
@@ -197,7 +198,7 @@ class ControlConnection implements AsyncDisposable {
    */
   async handshake(): Promise<boolean | number> {
     const deadline = Date.now() + CONTROL_TIMEOUT_MS;
-    const own = effectiveUserId();
+    const own = Deno.uid() ?? -1;
     while (Date.now() < deadline) {
       const [ready, asked, failed] = await poll(
         [this.socket, this.#zap, this.#monitor],
@@ -286,7 +287,7 @@ export async function askLogger(
     throw new Error(
       `Cannot ask the logger for ${file}: the socket at ${where} is another user's (${
         peer === -1 ? "user unknown" : `uid ${peer}`
-      }; you are uid ${effectiveUserId()}), so it is not your logger; nothing was sent`,
+      }; you are uid ${Deno.uid()}), so it is not your logger; nothing was sent`,
     );
   }
   const { socket } = connection;

@@ -94,7 +94,11 @@ export function fileProblem(
       }`;
     }
     return `Deno was not given ${access} permission for it (the shebang allows ${SHEBANG_LOG_FILE} only); start the logger as: ${
-      loggerRunCommand({ write: [path], read: [path] }, argsFor(path))
+      loggerRunCommand(
+        // The control socket beside the log: the logger removes it at exit.
+        { write: [path, `${path}.ctl`], read: [path] },
+        argsFor(path),
+      )
     }`;
   }
   return describe(err);

@@ -20,3 +20,15 @@ Deno.test("a problem that is not a missing permission is said as it is", () => {
     "No such file",
   );
 });
+
+Deno.test("a missing write permission for the log is granted with its control socket, which the logger removes at exit", () => {
+  const hint = fileProblem(
+    new Deno.errors.NotCapable("no"),
+    "/var/log/zmq.log",
+    "write",
+  );
+  assert.match(
+    hint,
+    / --allow-write=\/var\/log\/zmq\.log,\/var\/log\/zmq\.log\.ctl --allow-read=\/var\/log\/zmq\.log /,
+  );
+});

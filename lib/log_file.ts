@@ -25,7 +25,6 @@
 
 import { describe, plural } from "./cli.ts";
 import { fileProblem } from "./file_hints.ts";
-import { effectiveUserId } from "./zmq.ts";
 
 /** How often a logger that cannot write tries again. */
 const WRITE_RETRY_MS = 1000;
@@ -187,7 +186,7 @@ function openExisting(path: string): Deno.FsFile {
  * cut or forge the lines), or anyone may write to it.
  */
 function notOurs(info: Deno.FileInfo): string | undefined {
-  const uid = effectiveUserId();
+  const uid = Deno.uid();
   if (info.uid !== null && info.uid !== uid) {
     return `it belongs to another user (uid ${info.uid}; the logger runs as uid ${uid}), who could change what it holds; the logger writes only to a file of its own: remove it, or give it to this user (chown)`;
   }

@@ -188,7 +188,7 @@ export class Logger {
     this.#transform = transformFor(parts.options, this.#level);
   }
 
-  /** What the logger has done, as `--status` and SIGUSR1 tell it. */
+  /** What the logger has done, as `--status` tells it. */
   status(): string {
     const { file } = this.parts.options;
     const forwarded = this.parts.forwarder
@@ -357,18 +357,16 @@ export class Logger {
   /**
    * Ctrl-C and SIGTERM end the loop; it writes what it has, then exits.
    * SIGHUP (after logrotate moved the file) makes it open its path again,
-   * and read --curve-allow again, as `--reopen` does. SIGUSR1 prints the status on stderr.
+   * and read --curve-allow again, as `--reopen` does. No signal asks for
+   * the counts: `--status` does (the docs say which signal not to send).
    */
   #listenForSignals(): Disposable {
     const stop = () => this.#stopping = true;
     const hangUp = () => void this.reopen();
-    const report = () =>
-      console.error(`${this.parts.program}: ${this.status()}`);
     const listeners: [Deno.Signal, () => void][] = [
       ["SIGINT", stop],
       ["SIGTERM", stop],
       ["SIGHUP", hangUp],
-      ["SIGUSR1", report],
     ];
     for (const [signal, listener] of listeners) {
       Deno.addSignalListener(signal, listener);

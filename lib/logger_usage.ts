@@ -85,7 +85,7 @@ CurveZMQ, encryption and sender keys (key files are read from ${KEYS_DIR}/):
   -h, --help               print this help and exit
 
 Send it logs with ${SENDER_COMMAND}, or any ZeroMQ PUSH socket.
-Stop it with Ctrl-C; SIGUSR1 prints what it has logged and dropped; --reopen
+Stop it with Ctrl-C; --status prints what it has logged and dropped; --reopen
 (or SIGHUP) opens the log file again (after logrotate) and reads --curve-allow
 again. --set-level, --status and --reopen reach the logger of --file only.
 
@@ -96,6 +96,6 @@ ${
       : `The shebang allows ${LOG_FILENAME} only. For another file, grant it:
   deno run -q --no-prompt -P=logging_basic \\
     ${LINEAR_ENGINE_FLAG} \\
-    --allow-write=PATH --allow-read=PATH logging_basic.ts --file PATH`
+    --allow-write=PATH,PATH.ctl --allow-read=PATH logging_basic.ts --file PATH`
   }`;
 }

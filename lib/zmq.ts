@@ -31,10 +31,7 @@ import {
 // The binding's own exports, so that users of libzmq import this module only.
 export {
   compiledLoadProblem,
-  effectiveUserId,
   openFileLimit,
-  setUmask,
-  unlinkFile,
   ZMQ,
   ZmqError,
 } from "./zmq_ffi.ts";

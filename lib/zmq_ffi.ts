@@ -27,13 +27,14 @@ import { addonsFor, ZEROMQ_BUILD_DIR, ZEROMQ_BUILDS } from "./addon.ts";
 const SYMBOLS = {
   zmq_errno: { parameters: [], result: "i32" },
   zmq_strerror: { parameters: ["i32"], result: "usize" },
-  // From the C library the addon links to: to copy zmq_strerror's text, and
-  // to remove the Unix socket file an ipc:// bind makes (libzmq leaves it).
+  // From the C library the addon links to, only where Deno has no API that
+  // works with --allow-ffi scoped to one library: Deno.UnsafePointerView (to
+  // copy zmq_strerror's text) and Deno.UnsafePointer.of (an address) need
+  // --allow-ffi for everything, and Deno cannot read the open-file limit.
+  // These calls run outside Deno's permission checks, like libzmq itself.
   strlen: { parameters: ["usize"], result: "usize" },
   memcpy: { parameters: ["buffer", "usize", "usize"], result: "usize" },
-  unlink: { parameters: ["buffer"], result: "i32" },
-  // memset(buffer, 0, 0) changes nothing and returns the buffer's address:
-  // Deno.UnsafePointer.of would need --allow-ffi for everything.
+  // memset(buffer, 0, 0) changes nothing and returns the buffer's address.
   address_of: {
     name: "memset",
     parameters: ["buffer", "i32", "usize"],
@@ -41,10 +42,6 @@ const SYMBOLS = {
   },
   // To say what the open-file limit is when libzmq runs out of descriptors.
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
-  // ... and this process's user and umask, for the control socket: Deno's
-  // own Deno.uid() and Deno.umask() would need --allow-sys=uid,umask.
-  geteuid: { parameters: [], result: "u32" },
-  umask: { parameters: ["u32"], result: "u32" },
   zmq_ctx_new: { parameters: [], result: "usize" },
   zmq_ctx_term: { parameters: ["usize"], result: "i32", nonblocking: true },
   zmq_socket: { parameters: ["usize", "i32"], result: "usize" },
@@ -267,14 +264,6 @@ export function bufferAddress(buffer: Uint8Array): number {
 }
 
 /**
- * Removes a file through the C library: the socket file an `ipc://` bind left
- * behind, which Deno's own API could remove only with a write permission.
- */
-export function unlinkFile(path: string): void {
-  lib().unlink(cString(path));
-}
-
-/**
  * This process's limit on open files (soft, which Deno raises to the hard
  * limit at start), or undefined if the C library would not say.
  */
@@ -285,17 +274,4 @@ export function openFileLimit(): number | undefined {
     return undefined;
   }
   return Number(limits[0]);
-}
-
-/** This process's effective user id: the owner of what it creates, as peers see it. */
-export function effectiveUserId(): number {
-  return lib().geteuid();
-}
-
-/**
- * Sets the process's umask through the C library; returns the one it had.
- * Files libzmq makes meanwhile (an `ipc://` bind's socket) get it.
- */
-export function setUmask(mask: number): number {
-  return lib().umask(mask);
 }

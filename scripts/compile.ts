@@ -113,7 +113,9 @@ export function compilePermissions(
     } else if (word.startsWith("--allow-")) {
       const [flag, values] = word.split("=");
       const scoped = values.split(",").map((value) =>
-        logFile && value === "./log.txt" ? logFile : value
+        logFile && (value === "./log.txt" || value === "./log.txt.ctl")
+          ? logFile + value.slice("./log.txt".length) // and its control socket
+          : value
       );
       flags.push(`${flag}=${scoped.join(",")}`);
     }

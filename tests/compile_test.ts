@@ -230,10 +230,12 @@ async function checkBakedPermissions(dir: string, target: string) {
   assert.deepEqual(sender.allow_ffi, [
     "/tmp/deno-compile-log_cmd_basic/node_modules",
   ]);
-  assert.deepEqual(logger.allow_write, ["./log.txt"]);
+  assert.deepEqual(logger.allow_write, ["./log.txt", "./log.txt.ctl"]);
   assert.deepEqual(logger.allow_read, ["./log.txt", "./keys"]);
+  // The logger reads its user id and sets the umask for its control socket.
+  assert.deepEqual(logger.allow_sys, ["hostname", "uid", "umask"]);
+  assert.deepEqual(sender.allow_sys, ["hostname"]);
   for (const baked of [logger, sender]) {
-    assert.deepEqual(baked.allow_sys, ["hostname"]);
     assert.equal(baked.allow_net, null);
     assert.equal(baked.allow_run, null);
     assert.equal(baked.allow_env, null);
@@ -269,7 +271,10 @@ Deno.test("compile --file bakes the log path into the logger's permissions and a
     `${out}/${Deno.build.target}/logging_basic`,
   );
   const baked = bakedPermissions(binary);
-  assert.deepEqual(baked.allow_write, ["/var/log/zmq/log.txt"]);
+  assert.deepEqual(baked.allow_write, [
+    "/var/log/zmq/log.txt",
+    "/var/log/zmq/log.txt.ctl",
+  ]);
   assert.deepEqual(baked.allow_read, ["/var/log/zmq/log.txt", "./keys"]);
   assert.deepEqual(bakedArgv(binary), ["--file", "/var/log/zmq/log.txt"]);
   const sender = Deno.readFileSync(`${out}/${Deno.build.target}/log_cmd_basic`);
@@ -496,7 +501,7 @@ Deno.test("compile --logger-name and --sender-name name the binaries and their F
   assert.deepEqual(sender.allow_ffi, [
     "/tmp/deno-compile-zmq-send/node_modules",
   ]);
-  assert.deepEqual(logger.allow_write, ["./log.txt"]);
+  assert.deepEqual(logger.allow_write, ["./log.txt", "./log.txt.ctl"]);
 });
 
 Deno.test("compile rejects a name that is not a plain file name, or one name for both", async () => {
@@ -537,8 +542,8 @@ Deno.test("the addon compile embeds is the one the scripts load on this machine"
     "-q",
     "--no-prompt",
     `--allow-ffi=${addon}`,
-    "--allow-sys=hostname",
-    "--allow-write=./log.txt",
+    "--allow-sys=hostname,uid,umask",
+    "--allow-write=./log.txt,./log.txt.ctl",
     "--allow-read=./log.txt",
     LOGGER,
     "--port",

@@ -114,6 +114,15 @@ Deno.test("deploy/zmq-logger.service: what the compiled logger needs of it", () 
   assert.equal(one("ReadWritePaths"), "/var/log/zmq");
   assert.equal(one("ProtectHome"), "yes");
   assert.equal(one("PrivateTmp"), "yes");
+  // It may bind the port it listens on and no other (no debugger port), and
+  // open only the address families it uses.
+  const port = /(?:--port|-p)[= ](\d+)/.exec(one("ExecStart"))?.[1] ?? "5555";
+  assert.equal(one("SocketBindAllow"), `tcp:${port}`);
+  assert.equal(one("SocketBindDeny"), "any");
+  assert.deepEqual(
+    one("RestrictAddressFamilies").split(/\s+/).toSorted(),
+    ["AF_INET", "AF_INET6", "AF_UNIX"],
+  );
   // What would stop the binary: TMPDIR moves its embedded files away from the
   // path its FFI permission names; V8's JIT needs W+X memory; the addon is
   // loaded from /tmp.

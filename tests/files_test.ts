@@ -51,7 +51,7 @@ function loggerFor(file: string, args: string[]): [string, string[]] {
     "-q",
     "--no-prompt",
     "-P=logging_basic",
-    `--allow-write=${file}`,
+    `--allow-write=${file},${file}.ctl`,
     `--allow-read=${file}`,
     LOGGER,
     "--file",

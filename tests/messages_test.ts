@@ -238,10 +238,12 @@ Deno.test("the log file permission hint is a command that works from any directo
   assert.ok(hint, out.stderr);
   const granted = `'my log'\\''s,,1.txt'`;
   const quoted = `'my log'\\''s,1.txt'`;
+  // With the control socket beside the log, which the logger removes at exit.
+  const writable = `'my log'\\''s,,1.txt,my log'\\''s,,1.txt.ctl'`;
   // The whole command line again, options and all.
   assert.equal(
     hint,
-    `deno run -q --no-prompt -P=logging_basic ${LINEAR_ENGINE_FLAG} --allow-write=${granted} --allow-read=${granted} ${ROOT}logging_basic.ts --file ${quoted} -p ${port}`,
+    `deno run -q --no-prompt -P=logging_basic ${LINEAR_ENGINE_FLAG} --allow-write=${writable} --allow-read=${granted} ${ROOT}logging_basic.ts --file ${quoted} -p ${port}`,
   );
   // Run it as given, by the shell, from the temporary directory.
   await using logger = new Deno.Command("bash", {
@@ -263,4 +265,6 @@ Deno.test("the log file permission hint is a command that works from any directo
   );
   logger.kill("SIGTERM");
   await logger.output();
+  // What the hint grants is enough to remove its control socket at exit.
+  assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), [file]);
 });

@@ -43,7 +43,10 @@ Deno.test("shebangs grant no blanket permission: no -A, every --allow scoped", (
   }
   assert.deepEqual(
     shebangFlags(LOGGER).filter((f) => f.startsWith("--allow-")),
-    ["--allow-write=./log.txt", "--allow-read=./log.txt,./keys"],
+    [
+      "--allow-write=./log.txt,./log.txt.ctl",
+      "--allow-read=./log.txt,./keys",
+    ],
   );
   // Key files for CurveZMQ are read from ./keys, and nothing else.
   assert.deepEqual(
@@ -62,17 +65,24 @@ Deno.test("shebangs grant no blanket permission: no -A, every --allow scoped", (
   );
 });
 
-Deno.test("the permission sets in deno.json only load libzmq from node_modules and ask the host name", () => {
+Deno.test("the permission sets in deno.json only load libzmq from node_modules and ask the host name (the logger also its user id and umask, for its control socket)", () => {
   const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
+  const sys = {
+    logging_basic: ["hostname", "uid", "umask"],
+    log_cmd_basic: ["hostname"],
+  };
   for (const script of [LOGGER, SENDER]) {
-    const name = script.split("/").pop()!.replace(/\.ts$/, "");
+    const name = script.split("/").pop()!.replace(
+      /\.ts$/,
+      "",
+    ) as keyof typeof sys;
     assert.ok(
       shebangFlags(script).includes(`-P=${name}`),
       `${name} uses its own set`,
     );
     assert.deepEqual(config.permissions[name], {
       ffi: ["./node_modules"],
-      sys: ["hostname"],
+      sys: sys[name],
     });
   }
 });
