@@ -42,9 +42,9 @@
  * @module
  */
 
-import { fail } from "./lib/cli.ts";
-import { printNewKeys } from "./lib/keys.ts";
-import { sendLines } from "./lib/send_lines.ts";
+import { fail } from "./lib/cli/args.ts";
+import { printNewKeys } from "./lib/curve/keys.ts";
+import { sendLines } from "./lib/sender/send_lines.ts";
 import {
   curveClientOptions,
   handshakeProblem,
@@ -53,7 +53,7 @@ import {
   WAIT_NOTICE_MS,
   watchHandshakes,
   wireText,
-} from "./lib/sender.ts";
+} from "./lib/sender/log_sender.ts";
 import {
   connectEndpoint,
   hostPort,
@@ -61,8 +61,8 @@ import {
   type SenderDefaults,
   type SenderOptions,
   senderUsage,
-} from "./lib/sender_options.ts";
-import { Context, pollHere, type Socket, ZMQ } from "./lib/zmq.ts";
+} from "./lib/cli/sender_options.ts";
+import { Context, pollHere, type Socket, ZMQ } from "./lib/zmq/sockets.ts";
 
 /** The port to send to. It MUST match the port in logging_basic.ts. */
 export const PORT = 5555;
@@ -215,27 +215,27 @@ export function parseSenderArgs(args: string[]): SenderOptions | undefined {
 }
 
 // What the sender exported before its parts moved to lib/, for programs that import it.
-export { parseArgsProblem, parsePort, UsageError } from "./lib/cli.ts";
+export { parseArgsProblem, parsePort, UsageError } from "./lib/cli/args.ts";
 export {
   type CurveKeys,
   formatKeyFile,
   isKey,
   KEYS_DIR,
   parseKeyFile,
-} from "./lib/keys.ts";
+} from "./lib/curve/keys.ts";
 export {
   BUFFER_SIZE,
   LogSender,
   type LogSenderOptions,
   type SenderCurve,
   wireText,
-} from "./lib/sender.ts";
+} from "./lib/sender/log_sender.ts";
 export {
   connectEndpoint,
   type SenderOptions,
   splitOptions,
   splitText,
-} from "./lib/sender_options.ts";
+} from "./lib/cli/sender_options.ts";
 export {
   formatMessage,
   type Level,
@@ -243,7 +243,7 @@ export {
   type LogMessage,
   parseLevel,
   parseMessage,
-} from "./lib/wire.ts";
+} from "./lib/log/wire.ts";
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));

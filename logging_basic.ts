@@ -66,39 +66,39 @@
  * @module
  */
 
-import { AcceptWatch } from "./lib/accepts.ts";
-import { fail } from "./lib/cli.ts";
+import { AcceptWatch } from "./lib/logger/accepts.ts";
+import { fail } from "./lib/cli/args.ts";
 import {
   anotherLoggerAt,
   askLogger,
   ControlServer,
   controlSocket,
-} from "./lib/control.ts";
+} from "./lib/logger/control.ts";
 import {
   type CurveKeys,
   printNewKeys,
   readAllowList,
   readKeyFile,
-} from "./lib/keys.ts";
-import { Forwarder, forwardPermissionProblem } from "./lib/forward.ts";
-import { LogFile } from "./lib/log_file.ts";
-import { Logger } from "./lib/logger.ts";
+} from "./lib/curve/keys.ts";
+import { Forwarder, forwardPermissionProblem } from "./lib/forward/forward.ts";
+import { LogFile } from "./lib/log/log_file.ts";
+import { Logger } from "./lib/logger/loop.ts";
 import {
   bindEndpoint,
   type LoggerDefaults,
   type LoggerOptions,
   parseLoggerArgs as parseOptions,
-} from "./lib/logger_options.ts";
-import { loggerUsage } from "./lib/logger_usage.ts";
-import { showLog } from "./lib/show.ts";
-import { SenderGate, ZAP_DOMAIN } from "./lib/zap.ts";
+} from "./lib/cli/logger_options.ts";
+import { loggerUsage } from "./lib/cli/logger_usage.ts";
+import { showLog } from "./lib/read/show.ts";
+import { SenderGate, ZAP_DOMAIN } from "./lib/curve/zap.ts";
 import {
   Context,
   type Socket,
   type SocketOptions,
   ZMQ,
   ZmqError,
-} from "./lib/zmq.ts";
+} from "./lib/zmq/sockets.ts";
 
 /** The log file, relative to the directory the logger is started in. */
 export const LOG_FILENAME = "./log.txt";
@@ -140,7 +140,7 @@ export async function main(args: string[]): Promise<number> {
         return 0;
       case "stats": {
         // Loaded only here: the logger itself never needs it.
-        const { printStats } = await import("./lib/stats_report.ts");
+        const { printStats } = await import("./lib/read/stats_report.ts");
         await printStats({ ...options, ...options.stats! });
         return 0;
       }
@@ -303,8 +303,8 @@ export function parseLoggerArgs(
 }
 
 // What the logger exported before its parts moved to lib/, for programs that import it.
-export { parseArgsProblem, parsePort, UsageError } from "./lib/cli.ts";
-export { CONTROL_SUFFIX } from "./lib/control.ts";
+export { parseArgsProblem, parsePort, UsageError } from "./lib/cli/args.ts";
+export { CONTROL_SUFFIX } from "./lib/logger/control.ts";
 export {
   type CurveKeys,
   formatKeyFile,
@@ -312,8 +312,8 @@ export {
   KEYS_DIR,
   parseAllowList,
   parseKeyFile,
-} from "./lib/keys.ts";
-export { escapeControls, escapeControlText } from "./lib/escape.ts";
+} from "./lib/curve/keys.ts";
+export { escapeControls, escapeControlText } from "./lib/log/escape.ts";
 export {
   dropReason,
   type Filters,
@@ -321,13 +321,13 @@ export {
   jsonLine,
   type LogLine,
   parseLogLine,
-} from "./lib/log_line.ts";
+} from "./lib/log/log_line.ts";
 export {
   bindEndpoint,
   type LoggerOptions,
   parseSize,
   parseTime,
-} from "./lib/logger_options.ts";
+} from "./lib/cli/logger_options.ts";
 export {
   formatMessage,
   type Level,
@@ -335,8 +335,8 @@ export {
   type LogMessage,
   parseLevel,
   parseMessage,
-} from "./lib/wire.ts";
-export { RefusalLog } from "./lib/zap.ts";
+} from "./lib/log/wire.ts";
+export { RefusalLog } from "./lib/curve/zap.ts";
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));

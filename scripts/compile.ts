@@ -36,7 +36,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { addonFor, parseManifest } from "../lib/addon.ts";
+import { addonFor, parseManifest } from "../lib/zmq/addon.ts";
 import { checkRuntime } from "./denort.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -59,7 +59,7 @@ const ZEROMQ_KEEP = [
 
 // The addon locator the scripts load libzmq with: a binary embeds the build
 // that the scripts would load on its target.
-export { addonFor, parseManifest } from "../lib/addon.ts";
+export { addonFor, parseManifest } from "../lib/zmq/addon.ts";
 // The checks of a DENORT_BIN, in a module of their own.
 export {
   checkElf,

@@ -21,7 +21,7 @@ import {
   tempDir,
   waitForPort,
 } from "./helpers.ts";
-import { LINEAR_ENGINE_FLAG } from "../lib/pattern.ts";
+import { LINEAR_ENGINE_FLAG } from "../lib/log/pattern.ts";
 
 const RSYSLOGD = "/usr/sbin/rsyslogd";
 

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { LINEAR_ENGINE_FLAG } from "../lib/pattern.ts";
+import { LINEAR_ENGINE_FLAG } from "../lib/log/pattern.ts";
 import {
   freePort,
   LOGGER,

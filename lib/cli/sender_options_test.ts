@@ -1,0 +1,97 @@
+/** Unit tests: The sender's command line. */
+
+import assert from "node:assert/strict";
+import { parseSenderArgs } from "../../log_cmd_basic.ts";
+import { hostPort, splitOptions, splitText } from "./sender_options.ts";
+
+Deno.test("sender joins its arguments with single spaces, options first", () => {
+  const book = parseSenderArgs(["arg1", "arg2", "arg3"])!;
+  assert.deepEqual(
+    [book.host, book.port, book.timeout, book.header, book.stdin, book.message],
+    ["localhost", 5555, undefined, false, false, "arg1 arg2 arg3"],
+  );
+  const given = parseSenderArgs(
+    [
+      "-H",
+      "pi.local",
+      "-p",
+      "6000",
+      "--timeout",
+      "2.5",
+      "it",
+      "is",
+      "-3",
+      "--port",
+    ],
+  )!;
+  assert.deepEqual(
+    [given.host, given.port, given.timeout, given.header, given.message],
+    ["pi.local", 6000, 2.5, false, "it is -3 --port"],
+  );
+  assert.equal(
+    parseSenderArgs(["--", "-3", "degrees"])?.message,
+    "-3 degrees",
+  );
+  assert.equal(parseSenderArgs([])?.message, "");
+  assert.equal(parseSenderArgs(["--help", "x"]), undefined);
+});
+
+Deno.test("sender options for levels, tags and times turn the header on", () => {
+  const withLevel = parseSenderArgs(["-l", "WARNING", "hot"])!;
+  assert.deepEqual([withLevel.header, withLevel.level], [true, "warn"]);
+  assert.equal(parseSenderArgs(["-t", "backup", "x"])!.tag, "backup");
+  assert.equal(parseSenderArgs(["-T", "x"])!.timestamps, true);
+  assert.equal(
+    parseSenderArgs(["--hostname", "pi3", "x"])!.hostname,
+    "pi3",
+  );
+  assert.throws(
+    () => parseSenderArgs(["-t", "two words", "x"]),
+    /'--tag' must be one word/,
+  );
+  assert.throws(
+    () => parseSenderArgs(["-t", "a:b", "x"]),
+    /'--tag' must be one word/,
+  );
+  assert.throws(
+    () => parseSenderArgs(["--stdin", "x"]),
+    /'--stdin' reads the messages/,
+  );
+  assert.throws(
+    () => parseSenderArgs(["x".repeat(70_000)]),
+    /longer than the logger takes/,
+  );
+});
+
+Deno.test("splitOptions joins option values so they may start with '-'", () => {
+  assert.deepEqual(splitOptions(["--timeout", "-1", "x"]), {
+    options: ["--timeout=-1"],
+    words: ["x"],
+  });
+  assert.deepEqual(splitOptions(["-t", "-x", "y"]), {
+    options: ["--tag=-x"],
+    words: ["y"],
+  });
+  assert.deepEqual(splitOptions(["--port"]), {
+    options: ["--port"],
+    words: [],
+  });
+  assert.deepEqual(splitOptions(["-", "x"]), {
+    options: [],
+    words: ["-", "x"],
+  });
+});
+
+Deno.test("splitText cuts long text at whole characters within the byte limit", () => {
+  assert.deepEqual(splitText("abcdef", 4), ["abcd", "ef"]);
+  assert.deepEqual(splitText("short", 100), ["short"]);
+  const pieces = splitText("é".repeat(5), 4); // 2 bytes each
+  assert.deepEqual(pieces, ["éé", "éé", "é"]);
+});
+
+Deno.test("hostPort puts an IPv6 address in brackets, as the endpoint does", () => {
+  assert.equal(hostPort("localhost", 5555), "localhost:5555");
+  assert.equal(hostPort("192.168.1.10", 5555), "192.168.1.10:5555");
+  assert.equal(hostPort("::1", 5555), "[::1]:5555");
+  assert.equal(hostPort("[fe80::1%eth0]", 6000), "[fe80::1%eth0]:6000");
+});

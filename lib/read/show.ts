@@ -1,0 +1,231 @@
+/**
+ * Reading the log back: `--show` prints the lines that pass the filters and
+ * the time range, `--follow` goes on as the file grows, like
+ * `tail -f | grep`, and starts over when logrotate moves or truncates it.
+ *
+ * @example
+ * ```ts
+ * import { showLog } from "./lib/show.ts";
+ * await showLog({ file: "./log.txt", filters, format: "text", follow: false });
+ * ```
+ *
+ * @module
+ */
+
+import { describe } from "../cli/args.ts";
+import { fileProblem } from "../log/file_hints.ts";
+import {
+  dropReason,
+  type Filters,
+  jsonLine,
+  type LogLine,
+  parseLogLine,
+} from "../log/log_line.ts";
+
+/** How often `--show --follow` looks for new lines. */
+const FOLLOW_INTERVAL_MS = 200;
+
+const encoder = new TextEncoder();
+
+/** What `--show` was asked for. */
+export interface ShowOptions {
+  file: string;
+  filters: Filters;
+  /** The time range, in ms since the epoch. */
+  since?: number;
+  until?: number;
+  /** Print lines as they are in the file (`text`) or as JSON Lines. */
+  format: "text" | "json";
+  /** Keep reading as the file grows. */
+  follow: boolean;
+  /** Only the last this many matching lines. */
+  lines?: number;
+}
+
+/** True when the line passes `--show`'s filters and time range. */
+function shows(line: LogLine, options: ShowOptions): boolean {
+  if (dropReason(line.message, options.filters) !== undefined) return false;
+  if (options.since === undefined && options.until === undefined) return true;
+  const time = Date.parse(line.received ?? line.message.sent ?? "");
+  if (Number.isNaN(time)) return false;
+  return (options.since === undefined || time >= options.since) &&
+    (options.until === undefined || time <= options.until);
+}
+
+/** The line as `--show` prints it: as it is in the file, or as JSON. */
+function showLine(text: string, line: LogLine, options: ShowOptions): string {
+  return options.format === "json"
+    ? jsonLine(line.message, line.received ?? null)
+    : text;
+}
+
+/**
+ * Prints the log's lines that pass the filters; with `--follow`, goes on
+ * printing new ones as they are written (until Ctrl-C), and starts over when
+ * the file is truncated or replaced (logrotate). Rejects with one line when
+ * the file cannot be read.
+ *
+ * While following, SIGHUP does not end it (its default action would, exit
+ * 129, when a `pkill -HUP` meant for the logger reaches it too): it looks at
+ * the file at once instead.
+ */
+export async function showLog(options: ShowOptions): Promise<void> {
+  using file = openToRead(options.file);
+  let stopping = false;
+  let wake = () => {};
+  const stop = () => {
+    stopping = true;
+    wake();
+  };
+  const look = () => wake();
+  if (options.follow) {
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGHUP", look);
+  }
+  const printer = new LinePrinter(options);
+  try {
+    while (!stopping) {
+      const text = file.read();
+      if (text !== undefined) {
+        printer.add(text);
+        continue;
+      }
+      printer.endOfFile();
+      if (!options.follow) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, FOLLOW_INTERVAL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = () => {};
+      if (file.replaced()) printer.startOver();
+    }
+  } catch (err) {
+    if (err instanceof Deno.errors.BrokenPipe) return; // e.g. piped into head
+    throw new Error(
+      `Cannot read log file '${options.file}': ${describe(err)}`,
+    );
+  } finally {
+    if (options.follow) {
+      Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGHUP", look);
+    }
+  }
+}
+
+/** Opens the log to read it, or says in one line why it cannot. */
+function openToRead(path: string): WatchedFile {
+  try {
+    return new WatchedFile(path);
+  } catch (err) {
+    throw new Error(
+      `Cannot read log file '${path}': ${fileProblem(err, path, "read")}`,
+    );
+  }
+}
+
+/** The log file as `--show` reads it: text as it comes, and whether logrotate changed it. */
+class WatchedFile implements Disposable {
+  #file!: Deno.FsFile;
+  #identity = "";
+  #offset = 0;
+  readonly #chunk = new Uint8Array(1 << 16);
+  #decoder = new TextDecoder();
+
+  constructor(readonly path: string) {
+    this.#open();
+  }
+
+  #open(): void {
+    this.#file = Deno.openSync(this.path, { read: true });
+    const info = this.#file.statSync();
+    this.#identity = `${info.dev}:${info.ino}`;
+    this.#offset = 0;
+    this.#decoder = new TextDecoder();
+  }
+
+  /** The next text in the file; undefined at its end, for now. */
+  read(): string | undefined {
+    const n = this.#file.readSync(this.#chunk);
+    if (n === null || n === 0) return undefined;
+    this.#offset += n;
+    return this.#decoder.decode(this.#chunk.subarray(0, n), { stream: true });
+  }
+
+  /**
+   * Whether the path now names another file (moved away and created again)
+   * or the file shrank (truncated in place): then it is opened again, from
+   * its start.
+   */
+  replaced(): boolean {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(this.path);
+    } catch {
+      return false; // moved away and not yet created again
+    }
+    if (
+      `${info.dev}:${info.ino}` === this.#identity && info.size >= this.#offset
+    ) {
+      return false;
+    }
+    this.#file.close();
+    this.#open();
+    return true;
+  }
+
+  [Symbol.dispose](): void {
+    this.#file.close();
+  }
+}
+
+/** Cuts text into lines and prints those `--show` keeps; `--lines N` keeps the last N. */
+class LinePrinter {
+  #rest = "";
+  #last: string[] | undefined;
+
+  constructor(readonly options: ShowOptions) {
+    this.#last = options.lines !== undefined ? [] : undefined;
+  }
+
+  /** Text read from the file: its whole lines are printed or kept. */
+  add(text: string): void {
+    const parts = (this.#rest + text).split("\n");
+    this.#rest = parts.pop()!;
+    let output = "";
+    for (const part of parts) {
+      const line = parseLogLine(part);
+      if (!shows(line, this.options)) continue;
+      const shown = showLine(part, line, this.options);
+      if (this.#last === undefined) output += `${shown}\n`;
+      else {
+        this.#last.push(shown);
+        if (this.#last.length > this.options.lines!) this.#last.shift();
+      }
+    }
+    if (output) print(output);
+  }
+
+  /** At the end of the file, `--lines N` prints the last N; after that, every line as it comes. */
+  endOfFile(): void {
+    if (this.#last === undefined) return;
+    if (this.#last.length > 0) print(`${this.#last.join("\n")}\n`);
+    this.#last = undefined;
+  }
+
+  /** The file was replaced: a part line read before is dropped. */
+  startOver(): void {
+    this.#rest = "";
+  }
+}
+
+/** Writes all of `text` to standard output. */
+function print(text: string): void {
+  const bytes = encoder.encode(text);
+  let done = 0;
+  while (done < bytes.length) {
+    done += Deno.stdout.writeSync(bytes.subarray(done));
+  }
+}

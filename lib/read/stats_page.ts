@@ -1,0 +1,290 @@
+/**
+ * The `--stats --format html` page: one self-contained file a person opens
+ * in a browser. The charts are SVG drawn here, on the server side, with
+ * d3-scale (time and count axes) and d3-shape (stacked areas), so the page
+ * needs no script and no network: lines over time by level and by host, the
+ * busiest hosts and tags, and the most frequent messages.
+ *
+ * Every name and message comes from a sender, so all of it is HTML-escaped,
+ * and the page's Content-Security-Policy allows no script at all.
+ *
+ * @example
+ * ```ts
+ * import { countLog } from "./lib/stats.ts";
+ * import { statsPage } from "./lib/stats_page.ts";
+ * const html = statsPage(countLog({ file: "./log.txt", filters, by: "level", details: true }));
+ * ```
+ *
+ * @module
+ */
+
+// @ts-types="npm:@types/d3-scale@^4.0.8"
+import { scaleLinear, scaleUtc } from "d3-scale";
+// @ts-types="npm:@types/d3-shape@^3.1.6"
+import { area, curveStepAfter, stack } from "d3-shape";
+import { plural } from "../cli/args.ts";
+import { escapeControlText } from "../log/escape.ts";
+import { type Counts, formatDuration, OTHER, type Table } from "./stats.ts";
+import { rfc3339 } from "./stats_report.ts";
+
+/** Colours of the levels, quiet to loud. */
+const LEVEL_COLORS: Record<string, string> = {
+  debug: "#9aa5b1",
+  info: "#3b82c4",
+  warn: "#f0a020",
+  error: "#d64541",
+  critical: "#7b1fa2",
+};
+/** Colours of hosts and tags (Tableau 10). */
+const PALETTE = [
+  "#4e79a7",
+  "#f28e2b",
+  "#59a14f",
+  "#e15759",
+  "#76b7b2",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#9c755f",
+];
+const OTHER_COLOR = "#bab0ac";
+/** Hosts drawn apart in the chart by host; the rest are "other". */
+const CHART_GROUPS = 8;
+/** Rows in the busiest hosts and tags. */
+const TOP = 10;
+const WIDTH = 960;
+const HEIGHT = 300;
+const MARGIN = { top: 10, right: 45, bottom: 30, left: 60 };
+
+/** Text made safe for HTML: escaped, and without control characters. */
+function html(text: string | number): string {
+  return escapeControlText(String(text)).replace(
+    /[&<>"']/g,
+    (c) => `&#${c.charCodeAt(0)};`,
+  );
+}
+
+/** The table with its groups past `keep` summed as "other". */
+function keepGroups(table: Table, keep: number): Table {
+  if (table.groups.length <= keep + 1) return table;
+  const rest = (counts: number[]) =>
+    counts.slice(keep).reduce((sum, n) => sum + n, 0);
+  return {
+    ...table,
+    groups: [...table.groups.slice(0, keep), OTHER],
+    rows: table.rows.map((row) => ({
+      ...row,
+      counts: [...row.counts.slice(0, keep), rest(row.counts)],
+    })),
+    totals: [...table.totals.slice(0, keep), rest(table.totals)],
+  };
+}
+
+/** A colour for each of the table's groups. */
+function colors(table: Table): string[] {
+  return table.groups.map((name, i) =>
+    table.by === "level"
+      ? LEVEL_COLORS[name] ?? OTHER_COLOR
+      : name === OTHER
+      ? OTHER_COLOR
+      : PALETTE[i % PALETTE.length]
+  );
+}
+
+/**
+ * A stacked chart of the table's counts over time: a step area per group,
+ * as the buckets are, with time and count axes.
+ */
+function timeChart(table: Table, every: number, title: string): string {
+  const rows = table.rows;
+  if (rows.length === 0) {
+    return `<p class="empty">No timed lines to draw.</p>`;
+  }
+  const fill = colors(table);
+  // One point more, at the end of the last bucket, so it has a width.
+  const points = [
+    ...rows,
+    { start: rows.at(-1)!.start + every, counts: rows.at(-1)!.counts },
+  ];
+  const x = scaleUtc()
+    .domain([new Date(rows[0].start), new Date(rows.at(-1)!.start + every)])
+    .range([MARGIN.left, WIDTH - MARGIN.right]);
+  const max = Math.max(1, ...rows.map((row) => row.total));
+  const y = scaleLinear().domain([0, max]).nice()
+    .range([HEIGHT - MARGIN.bottom, MARGIN.top]);
+  const keys = table.groups.map((_, i) => i);
+  const layers = stack<{ start: number; counts: number[] }, number>()
+    .keys(keys)
+    .value((row, key) => row.counts[key])(points);
+  const shape = area<[number, number] & { data: { start: number } }>()
+    .x((point) => x(new Date(point.data.start)))
+    .y0((point) => y(point[0]))
+    .y1((point) => y(point[1]))
+    .curve(curveStepAfter);
+  const paths = layers.map((layer, i) =>
+    `<path d="${shape(layer as never)}" fill="${fill[i]}"><title>${
+      html(table.groups[i])
+    }: ${table.totals[i]}</title></path>`
+  ).join("");
+  const xTicks = x.ticks(Math.min(8, rows.length + 1)).map((tick) => {
+    const at = x(tick);
+    return `<g transform="translate(${at},${
+      HEIGHT - MARGIN.bottom
+    })"><line y2="5" stroke="#555"/><text y="18" text-anchor="middle">${
+      html(tickLabel(tick, every))
+    }</text></g>`;
+  }).join("");
+  const yTicks = y.ticks(5).map((tick) => {
+    const at = y(tick);
+    return `<g transform="translate(${MARGIN.left},${at})"><line x2="${
+      WIDTH - MARGIN.left - MARGIN.right
+    }" stroke="#e5e5e5"/><text x="-6" dy="0.32em" text-anchor="end">${tick}</text></g>`;
+  }).join("");
+  const legend = table.groups.map((name, i) =>
+    `<li><span class="swatch" style="background:${fill[i]}"></span>${
+      html(name)
+    } <span class="n">${table.totals[i]}</span></li>`
+  ).join("");
+  return `<figure>
+<svg role="img" aria-label="${
+    html(title)
+  }" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}">
+<g class="grid">${yTicks}</g>${paths}
+<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${
+    HEIGHT - MARGIN.bottom
+  }" y2="${HEIGHT - MARGIN.bottom}" stroke="#555"/>${xTicks}
+</svg>
+<ul class="legend">${legend}</ul>
+</figure>`;
+}
+
+/** A time axis label: the date at day steps, else the time of day. */
+function tickLabel(tick: Date, every: number): string {
+  const iso = tick.toISOString();
+  if (every >= 86_400_000) return iso.slice(0, 10);
+  if (tick.getUTCHours() === 0 && tick.getUTCMinutes() === 0) {
+    return iso.slice(0, 10);
+  }
+  return iso.slice(11, every % 60_000 === 0 ? 16 : 19);
+}
+
+/** A ranking as horizontal bars: the busiest groups of a table. */
+function ranking(table: Table, id: string, noun: string): string {
+  const ranked = table.groups.map((name, i) => [name, table.totals[i]] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, TOP);
+  if (ranked.length === 0) return `<p class="empty">No ${noun}s.</p>`;
+  const max = ranked[0][1];
+  const rows = ranked.map(([name, n]) =>
+    `<tr><td class="name">${
+      html(name)
+    }</td><td class="n">${n}</td><td class="bar"><svg width="300" height="14"><rect width="${
+      Math.max(1, Math.round((n / max) * 300))
+    }" height="14" fill="#4e79a7"/></svg></td></tr>`
+  ).join("");
+  return `<table id="${id}"><thead><tr><th>${noun}</th><th>lines</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** The page's look: no script, and styles only inline (its CSP says so). */
+const PAGE_STYLE =
+  `body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; }
+h2 { font-size: 1.15em; margin-top: 2em; border-bottom: 1px solid #ddd; }
+.summary { color: #444; }
+svg text { font: 11px system-ui, sans-serif; fill: #444; }
+figure { margin: 0; }
+.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.5em 1.5em; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em; vertical-align: -0.1em; }
+table { border-collapse: collapse; }
+td, th { padding: 0.15em 0.8em 0.15em 0; text-align: left; vertical-align: top; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.name, td.message { font-family: ui-monospace, monospace; word-break: break-all; }
+.columns { display: flex; flex-wrap: wrap; gap: 2em; }
+.note, .empty { color: #666; }
+`;
+
+/** What the page says of lines with no time, if there are any. */
+function untimedNote(counts: Counts): string {
+  return counts.untimed > 0
+    ? `<p class="note">${html(plural(counts.untimed, "line"))} ${
+      counts.untimed === 1 ? "has" : "have"
+    } no time (logged without --timestamps, sent without one${
+      counts.implausible > 0
+        ? `, or ${counts.implausible} with one before 1970 or more than a day ahead`
+        : ""
+    }): counted in the totals, in no chart.</p>`
+    : "";
+}
+
+/**
+ * The page: a summary, the charts by level and by host, the busiest hosts
+ * and tags, and the most frequent messages.
+ */
+export function statsPage(counts: Counts): string {
+  const details = counts.details!;
+  const level = details.level;
+  const first = counts.table.rows[0]?.start;
+  const last = counts.table.rows.at(-1)?.start;
+  const range = first === undefined
+    ? "no timed lines"
+    : `${rfc3339(first)} to ${rfc3339(last!)}`;
+  const levelTotals = level.groups.map((name, i) =>
+    `<tr><td>${html(name)}</td><td class="n" data-level="${html(name)}">${
+      level.totals[i]
+    }</td></tr>`
+  ).join("");
+  const untimed = untimedNote(counts);
+  const messages = counts.messages!;
+  const messageRows = messages.top.map(([text, n]) =>
+    `<tr><td class="n">${n}</td><td class="message">${html(text)}</td></tr>`
+  ).join("");
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Log report: ${html(counts.file)}</title>
+<style>
+${PAGE_STYLE}</style>
+</head>
+<body>
+<h1>Log report: ${html(counts.file)}</h1>
+<p class="summary"><span id="total-lines">${counts.total}</span> lines, ${
+    html(range)
+  } (UTC, the first and last buckets' starts), in buckets of ${
+    html(formatDuration(counts.every))
+  }.</p>
+${untimed}
+<table id="levels"><thead><tr><th>level</th><th class="n">lines</th></tr></thead><tbody>${levelTotals}</tbody></table>
+<h2>Lines over time, by level</h2>
+${timeChart(level, counts.every, "Lines over time, by level")}
+<h2>Lines over time, by host</h2>
+${
+    timeChart(
+      keepGroups(details.host, CHART_GROUPS),
+      counts.every,
+      "Lines over time, by host",
+    )
+  }
+<div class="columns">
+<section><h2>Busiest hosts</h2>${
+    ranking(details.host, "hosts", "host")
+  }</section>
+<section><h2>Busiest tags</h2>${ranking(details.tag, "tags", "tag")}</section>
+</div>
+<h2>Most frequent messages</h2>
+<p class="note">Numbers are folded to #, so "reading 42" and "reading 17" count as one${
+    messages.exact
+      ? ""
+      : "; counts are lower bounds, as the log holds too many different messages to count them all"
+  }.</p>
+<table id="messages"><thead><tr><th class="n">lines</th><th>message</th></tr></thead><tbody>${messageRows}</tbody></table>
+<p class="note">Made by logging_basic --stats at ${
+    html(rfc3339(Date.now()))
+  }.</p>
+</body>
+</html>
+`;
+}

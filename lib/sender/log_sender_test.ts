@@ -1,0 +1,28 @@
+/** Unit tests: What the sender sends. */
+
+import assert from "node:assert/strict";
+import { parseSenderArgs } from "../../log_cmd_basic.ts";
+import { wireText } from "./log_sender.ts";
+
+Deno.test("wireText sends the bare message unless a header was asked for", () => {
+  const plain = parseSenderArgs(["arg1", "arg2"])!;
+  assert.equal(wireText(plain, plain.message), "arg1 arg2");
+  const tagged = parseSenderArgs([
+    "-l",
+    "err",
+    "-t",
+    "cron",
+    "--hostname",
+    "pi",
+    "failed",
+  ])!;
+  assert.equal(
+    wireText(tagged, tagged.message),
+    "<error> - pi cron: failed",
+  );
+  const timed = parseSenderArgs(["-T", "--hostname", "pi", "x"])!;
+  assert.match(
+    wireText(timed, timed.message),
+    /^<info> \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z pi log_cmd_basic: x$/,
+  );
+});
