@@ -24,7 +24,7 @@
  * From a Deno program, open once and log many:
  *
  * ```ts
- * import { LogSender } from "./log_cmd_basic.ts";
+ * import { LogSender } from "./lib/sender/log_sender.ts";
  * const log = new LogSender({ host: "desktop.local", tag: "sensor" });
  * log.info("started");
  * log.warn("temperature 71 C");
@@ -34,34 +34,30 @@
  * Reading this file: the book's constants, then `main` (which mode the
  * command line asks for) and `sendOnce`, where the book's steps stand in
  * order: make the context and the PUSH socket, connect, join the arguments,
- * send, close. What supports them lives in `lib/`: `lib/sender.ts`
- * (LogSender, the long-lived sender), `lib/send_lines.ts` (--stdin),
- * `lib/sender_options.ts` (the command line), `lib/wire.ts` (levels and the
- * message header), `lib/keys.ts` (CurveZMQ) and `lib/zmq.ts` (libzmq).
+ * send, close. What supports them lives in `lib/` (README.md, Layout):
+ * `lib/sender/` (the message's text, the handshake, and LogSender, the
+ * long-lived sender that --stdin uses), `lib/cli/` (the command line),
+ * `lib/log/wire.ts` (levels and the message header) and `lib/zmq/`
+ * (libzmq); CurveZMQ's keys and --stdin load only when asked for.
  *
  * @module
  */
 
 import { fail } from "./lib/cli/args.ts";
-import { printNewKeys } from "./lib/curve/keys.ts";
-import { sendLines } from "./lib/sender/send_lines.ts";
+import {
+  parseSenderArgs,
+  type SenderDefaults,
+  type SenderOptions,
+} from "./lib/cli/sender_options.ts";
+import { connectEndpoint, hostPort } from "./lib/sender/endpoint.ts";
 import {
   curveClientOptions,
   handshakeProblem,
   type SenderCurve,
-  senderCurve,
   WAIT_NOTICE_MS,
   watchHandshakes,
-  wireText,
-} from "./lib/sender/log_sender.ts";
-import {
-  connectEndpoint,
-  hostPort,
-  parseSenderArgs as parseOptions,
-  type SenderDefaults,
-  type SenderOptions,
-  senderUsage,
-} from "./lib/cli/sender_options.ts";
+} from "./lib/sender/handshake.ts";
+import { wireText } from "./lib/sender/message_text.ts";
 import { Context, pollHere, type Socket, ZMQ } from "./lib/zmq/sockets.ts";
 
 /** The port to send to. It MUST match the port in logging_basic.ts. */
@@ -84,18 +80,27 @@ const DEFAULTS: SenderDefaults = {
 /** Runs the sender; resolves to the process exit status. */
 export async function main(args: string[]): Promise<number> {
   try {
-    const options = parseSenderArgs(args);
+    const options = parseSenderArgs(args, DEFAULTS);
     if (options === undefined) {
+      const { senderUsage } = await import("./lib/cli/sender_usage.ts");
       console.log(senderUsage(DEFAULTS));
       return 0;
     }
+    // What only some runs need is loaded only for them.
     if (options.keygen) {
+      const { printNewKeys } = await import("./lib/curve/keys.ts");
       printNewKeys(PROGRAM);
       return 0;
     }
-    const curve = senderCurve(options);
-    if (options.stdin) await sendLines(options, curve, MAX_MESSAGE_SIZE);
-    else await sendOnce(options, curve);
+    const curve = options.curveServerKey === undefined
+      ? undefined
+      : (await import("./lib/sender/curve_client.ts")).senderCurve(options);
+    if (options.stdin) {
+      const { sendLines } = await import("./lib/sender/send_lines.ts");
+      await sendLines(options, curve, MAX_MESSAGE_SIZE);
+    } else {
+      await sendOnce(options, curve);
+    }
     return 0;
   } catch (err) {
     return fail(PROGRAM, err);
@@ -200,50 +205,6 @@ function waitForLogger(
     }
   }
 }
-
-/**
- * Parses the sender's command line, with the book's defaults.
- *
- * @returns the options, or `undefined` when `--help` was asked for.
- * @example
- * ```ts
- * parseSenderArgs(["--host", "pi", "hello", "world"])?.message; // "hello world"
- * ```
- */
-export function parseSenderArgs(args: string[]): SenderOptions | undefined {
-  return parseOptions(args, DEFAULTS);
-}
-
-// What the sender exported before its parts moved to lib/, for programs that import it.
-export { parseArgsProblem, parsePort, UsageError } from "./lib/cli/args.ts";
-export {
-  type CurveKeys,
-  formatKeyFile,
-  isKey,
-  KEYS_DIR,
-  parseKeyFile,
-} from "./lib/curve/keys.ts";
-export {
-  BUFFER_SIZE,
-  LogSender,
-  type LogSenderOptions,
-  type SenderCurve,
-  wireText,
-} from "./lib/sender/log_sender.ts";
-export {
-  connectEndpoint,
-  type SenderOptions,
-  splitOptions,
-  splitText,
-} from "./lib/cli/sender_options.ts";
-export {
-  formatMessage,
-  type Level,
-  LEVELS,
-  type LogMessage,
-  parseLevel,
-  parseMessage,
-} from "./lib/log/wire.ts";
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));

@@ -36,7 +36,7 @@
  * The shebang lets Deno write and read `./log.txt` and no other file (and read
  * CurveZMQ key files in `./keys`, and remove its control socket
  * `./log.txt.ctl` at exit), and gives V8's linear-time regexp engine to
- * the filters (see lib/pattern.ts). To log somewhere else, grant that one file
+ * the filters (see lib/log/pattern.ts). To log somewhere else, grant that one file
  * when you start it:
  *
  * ```sh
@@ -55,50 +55,36 @@
  * Reading this file: the book's constants, then `main` (which mode the
  * command line asks for) and `serve`, where the book's steps stand in order:
  * open the log file, make the context and the PULL socket, bind, then
- * receive and write until stopped. What supports them lives in `lib/`, one
- * module for each thing: `lib/zmq.ts` (libzmq), `lib/log_file.ts` (the file),
- * `lib/logger.ts` (the receive-and-write loop), `lib/logger_options.ts` (the
- * command line), `lib/show.ts` (--show), `lib/stats.ts` (--stats), `lib/forward.ts` (--forward to syslog), `lib/control.ts` (--set-level,
- * --status, --reopen), `lib/keys.ts` and `lib/zap.ts` (CurveZMQ),
- * `lib/escape.ts` and `lib/pattern.ts` (hostile text), `lib/wire.ts` (levels
- * and the message header).
+ * receive and write until stopped. What supports them lives in `lib/`, a
+ * folder for each part (README.md, Layout): `lib/zmq/` (libzmq),
+ * `lib/log/` (the file, its lines, the message formats), `lib/logger/` (the
+ * loop and the control socket), `lib/cli/` (the command line), and, loaded
+ * only for their modes, `lib/read/` (--show, --stats), `lib/forward/`
+ * (--forward to syslog) and `lib/curve/` (CurveZMQ).
  *
  * @module
  */
 
-import { AcceptWatch } from "./lib/logger/accepts.ts";
 import { fail } from "./lib/cli/args.ts";
+import {
+  bindEndpoint,
+  type LoggerDefaults,
+  type LoggerOptions,
+  parseLoggerArgs,
+} from "./lib/cli/logger_options.ts";
+import type { SenderGate } from "./lib/curve/zap.ts";
+import { forwardPermissionProblem } from "./lib/forward/target.ts";
+import { LogFile } from "./lib/log/log_file.ts";
+import { AcceptWatch } from "./lib/logger/accepts.ts";
 import {
   anotherLoggerAt,
   askLogger,
   ControlServer,
   controlSocket,
 } from "./lib/logger/control.ts";
-import {
-  type CurveKeys,
-  printNewKeys,
-  readAllowList,
-  readKeyFile,
-} from "./lib/curve/keys.ts";
-import { Forwarder, forwardPermissionProblem } from "./lib/forward/forward.ts";
-import { LogFile } from "./lib/log/log_file.ts";
 import { Logger } from "./lib/logger/loop.ts";
-import {
-  bindEndpoint,
-  type LoggerDefaults,
-  type LoggerOptions,
-  parseLoggerArgs as parseOptions,
-} from "./lib/cli/logger_options.ts";
-import { loggerUsage } from "./lib/cli/logger_usage.ts";
-import { showLog } from "./lib/read/show.ts";
-import { SenderGate, ZAP_DOMAIN } from "./lib/curve/zap.ts";
-import {
-  Context,
-  type Socket,
-  type SocketOptions,
-  ZMQ,
-  ZmqError,
-} from "./lib/zmq/sockets.ts";
+import { pullOptions } from "./lib/logger/pull_socket.ts";
+import { Context, type Socket, ZMQ, ZmqError } from "./lib/zmq/sockets.ts";
 
 /** The log file, relative to the directory the logger is started in. */
 export const LOG_FILENAME = "./log.txt";
@@ -112,9 +98,6 @@ export const BIND_ADDRESS = "*";
 /** Largest message accepted; a sender of a larger one is disconnected. */
 export const MAX_MESSAGE_SIZE = 65536;
 
-/** What libzmq may queue per sender, at most, in bytes of the largest messages. */
-const QUEUE_BYTES_PER_SENDER = 64 * 1024 * 1024;
-
 const PROGRAM = "logging_basic";
 
 const DEFAULTS: LoggerDefaults = {
@@ -127,19 +110,22 @@ const DEFAULTS: LoggerDefaults = {
 /** Runs the logger; resolves to the process exit status. */
 export async function main(args: string[]): Promise<number> {
   try {
-    const options = parseLoggerArgs(args);
+    const options = parseLoggerArgs(args, DEFAULTS);
     if (options === undefined) {
+      const { loggerUsage } = await import("./lib/cli/logger_usage.ts");
       console.log(loggerUsage(DEFAULTS));
       return 0;
     }
+    // Each mode's modules are loaded only when it runs.
     switch (options.mode) {
       case "serve":
         return await serve(options);
-      case "show":
+      case "show": {
+        const { showLog } = await import("./lib/read/show.ts");
         await showLog(options);
         return 0;
+      }
       case "stats": {
-        // Loaded only here: the logger itself never needs it.
         const { printStats } = await import("./lib/read/stats_report.ts");
         await printStats({ ...options, ...options.stats! });
         return 0;
@@ -149,9 +135,11 @@ export async function main(args: string[]): Promise<number> {
           `${PROGRAM}: ${await askLogger(options.file, options.request!)}`,
         );
         return 0;
-      case "keygen":
+      case "keygen": {
+        const { printNewKeys } = await import("./lib/curve/keys.ts");
         printNewKeys(PROGRAM);
         return 0;
+      }
     }
   } catch (err) {
     return fail(PROGRAM, err);
@@ -160,35 +148,29 @@ export async function main(args: string[]): Promise<number> {
 
 /** Listens and logs until Ctrl-C or SIGTERM; resolves to the exit status. */
 async function serve(options: LoggerOptions): Promise<number> {
-  const keys = options.curveKey === undefined
-    ? undefined
-    : readKeyFile(options.curveKey, "--curve-key", true, PROGRAM);
-  const allowed = options.curveAllow === undefined
-    ? undefined
-    : readAllowList(options.curveAllow);
+  // What can be refused is refused before anything is opened.
+  const curve = await readCurveKeys(options);
   if (options.forward) canForward(options);
 
   using file = new LogFile(options.file, PROGRAM);
   await using context = new Context();
   // CurveZMQ's key checks must be in place before the socket takes senders.
-  using gate = allowed && new SenderGate(context, options.curveAllow!, allowed);
-  using socket = context.socket(ZMQ.PULL, pullOptions(options, keys));
+  using gate = curve?.gate(context);
+  using socket = context.socket(
+    ZMQ.PULL,
+    pullOptions(options, curve?.secretKey),
+  );
   using accepts = new AcceptWatch(context, socket, PROGRAM);
   await refuseSecondLogger(socket, options);
   using control = ControlServer.open(context, options.file, PROGRAM);
-  // Lines go on to syslog from the file, behind the logger (lib/forward.ts).
-  await using forwarder = options.forward && Forwarder.start({
-    file: options.file,
-    target: options.forward,
-    facility: options.facility,
-    maxMessageSize: options.maxMessageSize,
-    program: PROGRAM,
-  });
+  // Lines go on to syslog from the file, behind the logger.
+  await using forwarder = options.forward && await startForwarder(options);
   // Bound last: once senders can connect they may take every descriptor
   // there is, and a socket or file opened after that could not be.
   bind(socket, options);
 
-  const logger = new Logger({
+  // The book's loop: receive, write, until stopped.
+  using logger = new Logger({
     socket,
     file,
     options,
@@ -198,7 +180,36 @@ async function serve(options: LoggerOptions): Promise<number> {
     accepts,
     forwarder,
   });
-  return await logger.run();
+  do {
+    logger.receive(); // what ZeroMQ has queued, as lines
+    await logger.write(); // ... into the file, before waiting again
+  } while (await logger.waitForMore());
+  return logger.finish();
+}
+
+/**
+ * `--curve-key` and `--curve-allow`, read (CurveZMQ's modules are loaded
+ * only then): the logger's secret key, and the gate that checks each
+ * sender's key against the allow-list, if there is one.
+ */
+async function readCurveKeys(options: LoggerOptions): Promise<
+  {
+    secretKey?: string;
+    gate: (context: Context) => SenderGate | undefined;
+  } | undefined
+> {
+  if (options.curveKey === undefined) return undefined;
+  const { readAllowList, readKeyFile } = await import("./lib/curve/keys.ts");
+  const { SenderGate } = await import("./lib/curve/zap.ts");
+  const keys = readKeyFile(options.curveKey, "--curve-key", true, PROGRAM);
+  const allowList = options.curveAllow;
+  const allowed = allowList === undefined
+    ? undefined
+    : readAllowList(allowList);
+  return {
+    secretKey: keys.secretKey,
+    gate: (context) => allowed && new SenderGate(context, allowList!, allowed),
+  };
 }
 
 /** Refuses, before anything is opened, a `--forward` that Deno may not carry out. */
@@ -207,49 +218,16 @@ function canForward(options: LoggerOptions): void {
   if (problem !== undefined) throw new Error(problem);
 }
 
-/**
- * The PULL socket's options. With `keys` it is a CurveZMQ server: only senders
- * that know its public key get in (and, with an allow-list, libzmq asks the
- * SenderGate about each).
- */
-function pullOptions(options: LoggerOptions, keys?: CurveKeys): SocketOptions {
-  const socket: SocketOptions = {
-    [ZMQ.LINGER]: 0, // nothing is ever queued for sending on a PULL socket
-    [ZMQ.IPV6]: options.bind.includes(":") ? 1 : 0,
-    [ZMQ.MAXMSGSIZE]: options.maxMessageSize,
-    [ZMQ.RCVHWM]: queuedPerSender(options.maxMessageSize),
-    // A ZAP domain makes libzmq refuse peers of ZeroMQ 2's protocol (ZMTP
-    // 1.0), which has no greeting: any bytes sent to the port would be taken
-    // as messages. Without a ZAP handler bound, everyone else still gets in.
-    [ZMQ.ZAP_DOMAIN]: ZAP_DOMAIN,
-  };
-  if (keys?.secretKey !== undefined) {
-    socket[ZMQ.CURVE_SERVER] = 1;
-    socket[ZMQ.CURVE_SECRETKEY] = keys.secretKey;
-  }
-  return socket;
-}
-
-/**
- * How many messages libzmq may queue for each sender (ZMQ_RCVHWM): its
- * default, 1,000, unless that many of the largest size would pass
- * QUEUE_BYTES_PER_SENDER; at least 16. A sender beyond it waits (PUSH
- * blocks, nothing is lost). With `--max-message-size 16M`, 1,000 let each
- * sender queue 16 GB; 16 let it queue 256 MiB. (A count, not bytes, so it
- * slows small messages too: 300,000 lines of 100 bytes through --stdin took
- * 1.6 s at 16, 2.6 s at 8, 5.2 s at 4, 1.5 s at 1,000.)
- *
- * @example
- * ```ts
- * queuedPerSender(65536); // 1000
- * queuedPerSender(16 * 1024 * 1024); // 16
- * ```
- */
-export function queuedPerSender(maxMessageSize: number): number {
-  return Math.max(
-    16,
-    Math.min(1000, Math.floor(QUEUE_BYTES_PER_SENDER / maxMessageSize)),
-  );
+/** Starts `--forward` (its modules are loaded only then). */
+async function startForwarder(options: LoggerOptions) {
+  const { Forwarder } = await import("./lib/forward/forward.ts");
+  return Forwarder.start({
+    file: options.file,
+    target: options.forward!,
+    facility: options.facility,
+    maxMessageSize: options.maxMessageSize,
+    program: PROGRAM,
+  });
 }
 
 /** Binds the PULL socket, or explains in one line why it cannot. */
@@ -285,58 +263,6 @@ async function refuseSecondLogger(
     );
   }
 }
-
-/**
- * Parses the logger's command line, with the book's defaults.
- *
- * @returns the options, or `undefined` when `--help` was asked for.
- * @example
- * ```ts
- * parseLoggerArgs(["--port", "6000"])?.port; // 6000
- * ```
- */
-export function parseLoggerArgs(
-  args: string[],
-  now = Date.now(),
-): LoggerOptions | undefined {
-  return parseOptions(args, DEFAULTS, now);
-}
-
-// What the logger exported before its parts moved to lib/, for programs that import it.
-export { parseArgsProblem, parsePort, UsageError } from "./lib/cli/args.ts";
-export { CONTROL_SUFFIX } from "./lib/logger/control.ts";
-export {
-  type CurveKeys,
-  formatKeyFile,
-  isKey,
-  KEYS_DIR,
-  parseAllowList,
-  parseKeyFile,
-} from "./lib/curve/keys.ts";
-export { escapeControls, escapeControlText } from "./lib/log/escape.ts";
-export {
-  dropReason,
-  type Filters,
-  formatLine,
-  jsonLine,
-  type LogLine,
-  parseLogLine,
-} from "./lib/log/log_line.ts";
-export {
-  bindEndpoint,
-  type LoggerOptions,
-  parseSize,
-  parseTime,
-} from "./lib/cli/logger_options.ts";
-export {
-  formatMessage,
-  type Level,
-  LEVELS,
-  type LogMessage,
-  parseLevel,
-  parseMessage,
-} from "./lib/log/wire.ts";
-export { RefusalLog } from "./lib/curve/zap.ts";
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));

@@ -126,7 +126,7 @@ export function compilePermissions(
 /**
  * The V8 flags of a script's shebang (`--v8-flags=...`), for `deno compile`,
  * which bakes them into the binary: the logger's filters need V8's
- * linear-time regexp engine (see lib/pattern.ts), in a binary as in a script.
+ * linear-time regexp engine (see lib/log/pattern.ts), in a binary as in a script.
  *
  * @example
  * ```ts

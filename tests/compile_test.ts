@@ -198,7 +198,7 @@ async function checkBakedPermissions(dir: string, target: string) {
   assert.equal(result.code, 0, result.stderr);
   const loggerBinary = Deno.readFileSync(`${out}/${target}/logging_basic`);
   const senderBinary = Deno.readFileSync(`${out}/${target}/log_cmd_basic`);
-  // The logger's filters need V8's linear-time regexp engine (lib/pattern.ts).
+  // The logger's filters need V8's linear-time regexp engine (lib/log/pattern.ts).
   assert.ok(
     bakedV8Flags(loggerBinary).includes("--enable-experimental-regexp-engine"),
     `logging_basic: ${bakedV8Flags(loggerBinary)}`,
@@ -609,7 +609,7 @@ Deno.test({
     assert.equal(readText(`${dir.path}/log.txt`), "from a binary\n");
     const { code, stderr } = await logger.stop();
     assert.equal(code, 0, stderr);
-    // Its filters have V8's linear-time engine (lib/pattern.ts): at once.
+    // Its filters have V8's linear-time engine (lib/log/pattern.ts): at once.
     const attack = `${"a".repeat(33)}!`;
     Deno.writeTextFileSync(`${dir.path}/log.txt`, `${attack}\nends in a\n`, {
       append: true,

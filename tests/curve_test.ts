@@ -20,7 +20,7 @@ import {
   waitForLines,
   waitForPort,
 } from "./helpers.ts";
-import { parseKeyFile } from "../logging_basic.ts";
+import { parseKeyFile } from "../lib/curve/keys.ts";
 
 interface KeyFile {
   publicKey: string;

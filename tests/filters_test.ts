@@ -1,7 +1,7 @@
 /**
  * Filters cannot stall the logger: a pattern is the operator's, but the text
  * it is matched against is any sender's, so patterns run on V8's linear-time
- * regexp engine (lib/pattern.ts). A pattern that engine cannot run, or a
+ * regexp engine (lib/log/pattern.ts). A pattern that engine cannot run, or a
  * logger started without the engine, gets one line and exit 2.
  *
  * Every wait here has a deadline: on a logger that backtracks, these tests

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { queuedPerSender } from "../logging_basic.ts";
+import { queuedPerSender } from "../lib/logger/pull_socket.ts";
 import {
   Background,
   freePort,

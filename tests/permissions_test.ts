@@ -54,7 +54,7 @@ Deno.test("shebangs grant no blanket permission: no -A, every --allow scoped", (
     ["--allow-read=./keys"],
   );
   // Not a permission: V8's linear-time regexp engine, for the logger's
-  // filters (lib/pattern.ts). The sender has no filters.
+  // filters (lib/log/pattern.ts). The sender has no filters.
   assert.deepEqual(
     shebangFlags(LOGGER).filter((f) => f.startsWith("--v8-flags")),
     ["--v8-flags=--enable-experimental-regexp-engine,--enable-experimental-regexp-engine-on-excessive-backtracks"],

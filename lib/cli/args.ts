@@ -1,10 +1,10 @@
 /**
- * What both command lines share: the usage error, `parseArgs`'s messages in
- * one line, the port, and the one place an error becomes the line a user sees.
+ * What both command lines share: `parseArgs` with its messages in one line,
+ * the port, and the one place an error becomes the line a user sees.
  *
  * @example
  * ```ts
- * import { parsePort, UsageError } from "./lib/cli.ts";
+ * import { parsePort } from "./args.ts";
  * parsePort("6000", "listen"); // 6000
  * ```
  *
@@ -12,12 +12,7 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-
-/** A command-line mistake: shown to the user as one line, exit status 2. */
-export class UsageError extends Error {}
-
-/** Stopped by Ctrl-C (SIGINT): shown as one line, exit status 130 (128 + 2). */
-export class Interrupted extends Error {}
+import { describe, Interrupted, UsageError } from "../base/errors.ts";
 
 /** The options of a `parseArgs` configuration, as this module reads them. */
 type OptionsConfig = Record<string, { type: string; short?: string }>;
@@ -189,18 +184,6 @@ export function parsePort(text: string, action: string): number {
 }
 
 /**
- * An error's message, for the one line a user sees.
- *
- * @example
- * ```ts
- * describe(new Error("disk full")); // "disk full"
- * ```
- */
-export function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/**
  * Says what went wrong on stderr, as `PROGRAM: what`, and gives the exit
  * status: 2 for a usage error, 130 when stopped by Ctrl-C, 1 otherwise. The
  * one place an error is shown.
@@ -213,47 +196,4 @@ export function describe(err: unknown): string {
 export function fail(program: string, err: unknown): number {
   console.error(`${program}: ${describe(err)}`);
   return err instanceof UsageError ? 2 : err instanceof Interrupted ? 130 : 1;
-}
-
-/**
- * `n` and a noun, plural unless one.
- *
- * @example
- * ```ts
- * plural(1, "line"); // "1 line"
- * plural(3, "line"); // "3 lines"
- * ```
- */
-export function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-/**
- * How a user runs one of the scripts, for `--help`: a compiled binary goes
- * by its name.
- *
- * @example
- * ```ts
- * commandName("logging_basic"); // "./logging_basic.ts" (or "logging_basic" when compiled)
- * ```
- */
-export function commandName(program: string): string {
-  return Deno.build.standalone ? program : `./${program}.ts`;
-}
-
-/**
- * `word` as the shell reads it back unchanged: as it is when it holds only
- * characters no shell treats specially, else in single quotes. For hints
- * that are commands a user pastes.
- *
- * @example
- * ```ts
- * shellQuote("./log.txt"); // "./log.txt"
- * shellQuote("my log.txt"); // "'my log.txt'"
- * shellQuote("it's"); // "'it'\\''s'"
- * ```
- */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_\/.,:=+@%-]+$/.test(word)) return word;
-  return `'${word.replaceAll("'", "'\\''")}'`;
 }

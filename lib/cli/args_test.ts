@@ -2,14 +2,8 @@
 
 import assert from "node:assert/strict";
 import { parseArgs } from "node:util";
-import {
-  fail,
-  Interrupted,
-  parseArgsProblem,
-  parseCommandLine,
-  parsePort,
-  UsageError,
-} from "./args.ts";
+import { Interrupted, UsageError } from "../base/errors.ts";
+import { fail, parseArgsProblem, parseCommandLine, parsePort } from "./args.ts";
 
 Deno.test("parsePort accepts 1-65535 and names the bad value otherwise", () => {
   assert.equal(parsePort("1", "listen"), 1);

@@ -4,11 +4,11 @@
  * One command line picks one mode: listen and log (the default), `--show`
  * the log, talk to a running logger (`--set-level`, `--status`, `--reopen`), or
  * `--keygen`. Options that belong to another mode are refused in one line.
- * Its `--help` is lib/logger_usage.ts.
+ * Its `--help` is lib/cli/logger_usage.ts.
  *
  * @example
  * ```ts
- * import { parseLoggerArgs } from "./lib/logger_options.ts";
+ * import { parseLoggerArgs } from "./logger_options.ts";
  * const defaults = { port: 5555, bind: "*", file: "./log.txt", maxMessageSize: 65536 };
  * parseLoggerArgs(["--port", "6000"], defaults)?.port; // 6000
  * ```
@@ -16,17 +16,14 @@
  * @module
  */
 
-import {
-  parseArgsProblem,
-  parseCommandLine,
-  parsePort,
-  UsageError,
-} from "./args.ts";
+import { UsageError } from "../base/errors.ts";
+import { parseArgsProblem, parseCommandLine, parsePort } from "./args.ts";
+import { joinAges, parseSize, parseTime } from "./values.ts";
 import type { Filters } from "../log/log_line.ts";
 import { filterPattern } from "../log/pattern.ts";
-import { type GroupBy, parseDuration } from "../read/stats.ts";
-import { type ForwardTarget, parseForwardUrl } from "../forward/forward.ts";
-import { FACILITIES, parseFacility } from "../log/syslog.ts";
+import { parseStatsOptions, type StatsOptions } from "../read/stats_options.ts";
+import { type ForwardTarget, parseForwardUrl } from "../forward/target.ts";
+import { FACILITIES, parseFacility } from "../forward/syslog_out.ts";
 import { parseLevel } from "../log/wire.ts";
 
 /** Lines `--show --follow` starts with, like `tail -f`. */
@@ -78,120 +75,12 @@ export interface LoggerOptions {
   curveAllow?: string;
 }
 
-/** What `--stats` counts and prints. */
-export interface StatsOptions {
-  /** Group by level (default), host or tag. */
-  by: GroupBy;
-  /** Bucket length in ms; by default a screenful of rows. */
-  every?: number;
-  format: StatsFormat;
-}
-
-/** How `--stats` prints its counts. */
-export type StatsFormat = "text" | "csv" | "json" | "html";
-
-/**
- * Reads a size in bytes: a whole number, optionally with K or M (KiB, MiB).
- *
- * @example
- * ```ts
- * parseSize("64K", "--max-message-size"); // 65536
- * ```
- */
-export function parseSize(text: string, flag: string): number {
-  const match = /^(\d+)([kKmM]?)$/.exec(text);
-  const unit = match?.[2].toLowerCase() === "k"
-    ? 1024
-    : match?.[2].toLowerCase() === "m"
-    ? 1024 * 1024
-    : 1;
-  const size = match ? Number(match[1]) * unit : NaN;
-  if (!(size >= 1 && size <= 16 * 1024 * 1024)) {
-    throw new UsageError(
-      `Cannot listen as '${flag}' must be 1 byte to 16M: current value is ${
-        JSON.stringify(text)
-      }`,
-    );
-  }
-  return size;
-}
-
-/**
- * Reads a point in time for `--since` and `--until`: RFC 3339 (a time
- * without a zone is local time), a date, `now`, `today`, `yesterday`, or an
- * age such as `-30s`, `-10m`, `-2h`, `-7d`.
- *
- * @returns milliseconds since the epoch.
- * @example
- * ```ts
- * parseTime("2026-11-24T10:00:00Z", "--since", Date.now()); // 1795514400000
- * parseTime("-1h", "--since", 3_600_000); // 0
- * ```
- */
-export function parseTime(text: string, flag: string, now: number): number {
-  const age = /^-(\d+)([smhd])$/.exec(text);
-  if (age) {
-    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
-      age[2] as "s" | "m" | "h" | "d"
-    ];
-    return now - Number(age[1]) * unit;
-  }
-  const midnight = new Date(now);
-  midnight.setHours(0, 0, 0, 0);
-  if (text === "now") return now;
-  if (text === "today") return midnight.getTime();
-  if (text === "yesterday") return midnight.setDate(midnight.getDate() - 1);
-  const parts =
-    /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?)?(Z|[+-]\d\d:\d\d)?$/
-      .exec(text);
-  let time = NaN;
-  if (parts) {
-    const [, y, mo, d, h = "00", mi = "00", s = "00", frac = "", zone] = parts;
-    const local = `${y}-${mo}-${d}T${h}:${mi}:${s}${frac}`;
-    time = zone ? Date.parse(local + zone) : new Date(local).getTime();
-  }
-  if (Number.isNaN(time)) {
-    throw new UsageError(
-      `Cannot show the log as '${flag}' must be a time such as 2026-11-24T10:00, today or -1h: current value is ${
-        JSON.stringify(text)
-      }`,
-    );
-  }
-  return time;
-}
-
 /**
  * Compiles `--include` style patterns, naming the bad one. They run in linear
- * time (lib/pattern.ts says why): the text they match is any sender's.
+ * time (lib/log/pattern.ts says why): the text they match is any sender's.
  */
 function parsePatterns(texts: string[], flag: string): RegExp[] {
   return texts.map((text) => filterPattern(text, flag));
-}
-
-/**
- * `--since -1h` as `--since=-1h`: parseArgs takes a value that starts with
- * `-` for an option of its own, but an age is the value the help shows.
- *
- * @example
- * ```ts
- * joinAges(["--show", "--since", "-1h"]); // ["--show", "--since=-1h"]
- * ```
- */
-export function joinAges(args: string[]): string[] {
-  const joined: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const [arg, next] = [args[i], args[i + 1]];
-    if (
-      (arg === "--since" || arg === "--until") &&
-      /^-\d+[smhd]$/.test(next ?? "")
-    ) {
-      joined.push(`${arg}=${next}`);
-      i++;
-    } else {
-      joined.push(arg);
-    }
-  }
-  return joined;
 }
 
 /** The flags as `parseArgs` reads them, with the defaults filled in. */
@@ -359,30 +248,6 @@ function parseLines(flags: Flags): number | undefined {
   return lines;
 }
 
-/** `--by`, `--every` and `--format` of `--stats`. */
-function parseStats(flags: Flags): StatsOptions {
-  const by = flags.by ?? "level";
-  if (by !== "level" && by !== "host" && by !== "tag") {
-    throw new UsageError(
-      `Cannot count as '--by' must be level, host or tag: current value is ${
-        JSON.stringify(by)
-      }`,
-    );
-  }
-  const format = flags.format ?? "text";
-  if (!["text", "csv", "json", "html"].includes(format)) {
-    throw new UsageError(
-      `Cannot count as '--format' must be text, csv, json or html with --stats: current value is ${
-        JSON.stringify(format)
-      }`,
-    );
-  }
-  const every = flags.every === undefined
-    ? undefined
-    : parseDuration(flags.every, "--every");
-  return { by, every, format: format as StatsFormat };
-}
-
 /** What `--set-level`, `--status` or `--reopen` asks a running logger. */
 function controlRequest(flags: Flags): string | undefined {
   if (flags["set-level"] !== undefined) {
@@ -444,7 +309,7 @@ export function parseLoggerArgs(
     curveAllow: flags["curve-allow"],
     request: controlRequest(flags),
   };
-  if (mode === "stats") options.stats = parseStats(flags);
+  if (mode === "stats") options.stats = parseStatsOptions(flags);
   if (flags.since !== undefined) {
     options.since = parseTime(flags.since, "--since", now);
   }

@@ -1,10 +1,21 @@
 /** Unit tests: The logger's command line. */
 
 import assert from "node:assert/strict";
-import { parseLoggerArgs } from "../../logging_basic.ts";
-import { bindEndpoint, parseSize, parseTime } from "./logger_options.ts";
 import { hasLinearEngine } from "../log/pattern.ts";
-import { connectEndpoint } from "./sender_options.ts";
+import { connectEndpoint } from "../sender/endpoint.ts";
+import { bindEndpoint, parseLoggerArgs as parse } from "./logger_options.ts";
+import { parseSize, parseTime } from "./values.ts";
+
+/** The logger's command line with the book's defaults. */
+function parseLoggerArgs(args: string[], now = Date.now()) {
+  const defaults = {
+    port: 5555,
+    bind: "*",
+    file: "./log.txt",
+    maxMessageSize: 65536,
+  };
+  return parse(args, defaults, now);
+}
 
 Deno.test("logger options default to the book: port 5555, all interfaces, ./log.txt, everything kept", () => {
   const defaults = parseLoggerArgs([])!;

@@ -1,11 +1,11 @@
 /**
  * The logger's `--help`: every option, grouped by mode, with the book's
- * defaults filled in. Kept apart from the parser (lib/logger_options.ts) so
+ * defaults filled in. Kept apart from the parser (lib/cli/logger_options.ts) so
  * each reads in one sitting; when an option is added there, it is added here.
  *
  * @example
  * ```ts
- * import { loggerUsage } from "./lib/logger_usage.ts";
+ * import { loggerUsage } from "./logger_usage.ts";
  * const defaults = { port: 5555, bind: "*", file: "./log.txt", maxMessageSize: 65536 };
  * console.log(loggerUsage(defaults)); // "A very basic logger: ..."
  * ```
@@ -13,7 +13,7 @@
  * @module
  */
 
-import { commandName } from "./args.ts";
+import { commandName } from "../base/words.ts";
 import { KEYS_DIR } from "../curve/keys.ts";
 import type { LoggerDefaults } from "./logger_options.ts";
 import { LINEAR_ENGINE_FLAG } from "../log/pattern.ts";
@@ -54,7 +54,28 @@ Filters, where logs are stored and with --show:
                            backreferences, lookaheads, (?i:) groups or repeat
                            counts above 16
 
-Reading the log (--show):
+${modeOptions(COMMAND, defaults)}
+
+Send it logs with ${SENDER_COMMAND}, or any ZeroMQ PUSH socket.
+Stop it with Ctrl-C; --status prints what it has logged and dropped; --reopen
+(or SIGHUP) opens the log file again (after logrotate) and reads --curve-allow
+again. --set-level, --status and --reopen reach the logger of --file only.
+
+${
+    Deno.build.standalone
+      ? `This binary may write only the file it was built for. For another:
+  deno task compile --file PATH`
+      : `The shebang allows ${LOG_FILENAME} only. For another file, grant it:
+  deno run -q --no-prompt -P=logging_basic \\
+    ${LINEAR_ENGINE_FLAG} \\
+    --allow-write=PATH,PATH.ctl --allow-read=PATH logging_basic.ts --file PATH`
+  }`;
+}
+
+/** The options of --show, --stats, --forward and CurveZMQ, for `--help`. */
+function modeOptions(COMMAND: string, defaults: LoggerDefaults): string {
+  const LOG_FILENAME = defaults.file;
+  return `Reading the log (--show):
       --since TIME         from TIME: 2026-11-24T10:00 (local), ...Z (UTC),
                            today, yesterday, -30m, -2h, -7d
       --until TIME         up to TIME
@@ -82,20 +103,5 @@ CurveZMQ, encryption and sender keys (key files are read from ${KEYS_DIR}/):
       --curve-allow FILE   let in only senders whose public key is in FILE (one
                            per line, a name may follow); refusals are logged
 
-  -h, --help               print this help and exit
-
-Send it logs with ${SENDER_COMMAND}, or any ZeroMQ PUSH socket.
-Stop it with Ctrl-C; --status prints what it has logged and dropped; --reopen
-(or SIGHUP) opens the log file again (after logrotate) and reads --curve-allow
-again. --set-level, --status and --reopen reach the logger of --file only.
-
-${
-    Deno.build.standalone
-      ? `This binary may write only the file it was built for. For another:
-  deno task compile --file PATH`
-      : `The shebang allows ${LOG_FILENAME} only. For another file, grant it:
-  deno run -q --no-prompt -P=logging_basic \\
-    ${LINEAR_ENGINE_FLAG} \\
-    --allow-write=PATH,PATH.ctl --allow-read=PATH logging_basic.ts --file PATH`
-  }`;
+  -h, --help               print this help and exit`;
 }

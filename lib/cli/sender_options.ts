@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { parseSenderArgs } from "./lib/sender_options.ts";
+ * import { parseSenderArgs } from "./sender_options.ts";
  * const defaults = { host: "localhost", port: 5555, maxMessageSize: 65536 };
  * parseSenderArgs(["--host", "pi", "hello", "world"], defaults)?.message; // "hello world"
  * ```
@@ -14,18 +14,10 @@
  * @module
  */
 
-import {
-  commandName,
-  parseArgsProblem,
-  parseCommandLine,
-  parsePort,
-  UsageError,
-} from "./args.ts";
-import { KEYS_DIR } from "../curve/keys.ts";
-import { type Level, LEVELS, parseLevel } from "../log/wire.ts";
-
-/** Room kept for the header when a message's text is measured or cut. */
-export const HEADER_ROOM = 512;
+import { UsageError } from "../base/errors.ts";
+import { parseArgsProblem, parseCommandLine, parsePort } from "./args.ts";
+import { HEADER_ROOM } from "../sender/message_text.ts";
+import { type Level, parseLevel } from "../log/wire.ts";
 
 /** What the sender does when not told otherwise: the book's choices. */
 export interface SenderDefaults {
@@ -261,103 +253,4 @@ export function parseSenderArgs(
     curveKey: flags["curve-key"],
     keygen: flags.keygen,
   };
-}
-
-/**
- * How messages show the logger's host and port: an IPv6 address goes in
- * brackets, as in a URL, so the port stands apart.
- *
- * @example
- * ```ts
- * hostPort("localhost", 5555); // "localhost:5555"
- * hostPort("::1", 5555); // "[::1]:5555"
- * ```
- */
-export function hostPort(host: string, port: number): string {
-  const name = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return `${name}:${port}`;
-}
-
-/**
- * The ZeroMQ endpoint to connect to for a host and port.
- *
- * @example
- * ```ts
- * connectEndpoint("localhost", 5555); // "tcp://localhost:5555"
- * connectEndpoint("fe80::1", 5555); // "tcp://[fe80::1]:5555"
- * ```
- */
-export function connectEndpoint(host: string, port: number): string {
-  return `tcp://${hostPort(host, port)}`;
-}
-
-/**
- * Cuts text into pieces of at most `maxBytes` bytes of UTF-8, whole
- * characters each.
- *
- * @example
- * ```ts
- * splitText("abcdef", 4); // ["abcd", "ef"]
- * ```
- */
-export function splitText(text: string, maxBytes: number): string[] {
-  if (text.length * 3 <= maxBytes || encoder.encode(text).length <= maxBytes) {
-    return [text];
-  }
-  const pieces: string[] = [];
-  let piece = "";
-  let size = 0;
-  for (const char of text) {
-    const bytes = encoder.encode(char).length;
-    if (size + bytes > maxBytes) {
-      pieces.push(piece);
-      piece = "";
-      size = 0;
-    }
-    piece += char;
-    size += bytes;
-  }
-  pieces.push(piece);
-  return pieces;
-}
-
-/** The sender's `--help`, for the book's defaults in `defaults`. */
-export function senderUsage(defaults: SenderDefaults): string {
-  const COMMAND = commandName("log_cmd_basic");
-  const { host: HOST, port: PORT } = defaults;
-  return `Basic utility to send logs to the logger: joins its arguments
-into one message and sends it to the logger (logging_basic).
-
-Usage: ${COMMAND} [options] [--] word...
-       some_program | ${COMMAND} --stdin [options]
-
-Options:
-  -H, --host HOST       logger's host name or IP address (default ${HOST})
-  -p, --port PORT       logger's TCP port (default ${PORT})
-      --timeout SECS    give up if the logger is not there within SECS seconds
-                        (default: wait for it as long as it takes)
-  -l, --level LEVEL     ${LEVELS.join(", ")} (or warning, err, crit, ...)
-  -t, --tag TAG         what is logging, like logger -t (one word)
-  -T, --timestamps      put this machine's time in the message
-      --hostname NAME   the host name to give (default: this machine's)
-      --stdin           send each line of standard input as a message;
-                        empty lines are skipped
-
-CurveZMQ, for a logger started with --curve-key (key files in ${KEYS_DIR}/):
-      --curve-server-key KEY|FILE  the logger's public key, or its file:
-                        encrypts, and only that logger can read the messages
-      --curve-key FILE  this sender's key pair, for a logger with an allow-list
-                        (default: a new pair each run)
-      --keygen          print a new key pair file and exit; kept secret:
-  mkdir -p ${KEYS_DIR} && (umask 077; ${COMMAND} --keygen > ${KEYS_DIR}/sender.key)
-  -h, --help            print this help and exit
-
-Options come first; the first word that is not an option starts the message.
-Put -- before a message whose first word starts with '-'.
-
-With --level, --tag, --timestamps or --hostname the message starts with a
-header the logger reads: <LEVEL> SENT-TIME HOST TAG: text. Without them it
-is sent as it is, like the book's script.
-
-Example: ${COMMAND} arg1 arg2 arg3   logs the line "arg1 arg2 arg3"`;
 }

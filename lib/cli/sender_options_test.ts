@@ -1,8 +1,14 @@
 /** Unit tests: The sender's command line. */
 
 import assert from "node:assert/strict";
-import { parseSenderArgs } from "../../log_cmd_basic.ts";
-import { hostPort, splitOptions, splitText } from "./sender_options.ts";
+import { hostPort } from "../sender/endpoint.ts";
+import { splitText } from "../sender/message_text.ts";
+import { parseSenderArgs as parse, splitOptions } from "./sender_options.ts";
+
+/** The sender's command line with the book's defaults. */
+function parseSenderArgs(args: string[]) {
+  return parse(args, { host: "localhost", port: 5555, maxMessageSize: 65536 });
+}
 
 Deno.test("sender joins its arguments with single spaces, options first", () => {
   const book = parseSenderArgs(["arg1", "arg2", "arg3"])!;

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { formatKeyFile, parseKeyFile } from "./lib/keys.ts";
+ * import { formatKeyFile, parseKeyFile } from "./keys.ts";
  * const text = formatKeyFile({ publicKey: PUBLIC, secretKey: SECRET }, "2026-11-24T10:00:00Z");
  * parseKeyFile(text); // { publicKey: PUBLIC, secretKey: SECRET }
  * ```
@@ -16,7 +16,7 @@
  * @module
  */
 
-import { describe } from "../cli/args.ts";
+import { describe } from "../base/errors.ts";
 import { curveKeyPair, curvePublicKey } from "../zmq/sockets.ts";
 
 /** Where the scripts may read key files: their shebangs' --allow-read. */

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { SenderGate } from "./lib/zap.ts";
+ * import { SenderGate } from "./zap.ts";
  * const path = "keys/allowed.txt";
  * using gate = new SenderGate(context, path, readAllowList(path)); // before the PULL socket binds
  * gate.answer((line) => note(line, "warn")); // between batches
@@ -14,13 +14,12 @@
  * @module
  */
 
-import { plural } from "../cli/args.ts";
+import { plural } from "../base/words.ts";
 import { readAllowList } from "./keys.ts";
 import { type Context, type Socket, z85Encode, ZMQ } from "../zmq/sockets.ts";
 
-/** Where libzmq looks for the ZAP handler (ZeroMQ RFC 27), and our domain. */
+/** Where libzmq looks for the ZAP handler (ZeroMQ RFC 27). */
 const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
-export const ZAP_DOMAIN = "zmqlog";
 
 /** A refused sender key is logged at most once in this time (it retries). */
 const REFUSAL_LOG_MS = 60_000;

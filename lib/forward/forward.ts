@@ -18,7 +18,8 @@
  *
  * @example
  * ```ts
- * import { Forwarder, parseForwardUrl } from "./lib/forward.ts";
+ * import { Forwarder } from "./forward.ts";
+ * import { parseForwardUrl } from "./target.ts";
  * await using forwarder = Forwarder.start({
  *   file: "./log.txt",
  *   target: parseForwardUrl("relp://127.0.0.1:2514"),
@@ -30,25 +31,15 @@
  * @module
  */
 
-import { describe, plural, UsageError } from "../cli/args.ts";
+import { describe } from "../base/errors.ts";
+import { plural } from "../base/words.ts";
 import { parseLogLine } from "../log/log_line.ts";
-import { loggerRunCommand } from "../log/file_hints.ts";
 import { connectLink, type Link, TcpLink } from "./link.ts";
 import { LogReader, type Place, PlaceFile } from "./place.ts";
 import { RelpError } from "./relp.ts";
-import { formatSyslog } from "../log/syslog.ts";
+import { formatSyslog } from "./syslog_out.ts";
+import { type ForwardTarget, STATE_SUFFIX } from "./target.ts";
 
-/** Where lines are forwarded: the protocol and the server. */
-export interface ForwardTarget {
-  protocol: "tcp" | "relp";
-  host: string;
-  port: number;
-  /** As given: tcp://HOST:PORT or relp://HOST:PORT. */
-  url: string;
-}
-
-/** The saved place, beside the log: LOG.forward. */
-export const STATE_SUFFIX = ".forward";
 /** Messages sent and not yet acknowledged, at most (RELP's window). */
 const WINDOW = 128;
 /**
@@ -69,93 +60,6 @@ const STOP_WAIT_MS = 2000;
 const ACK_TIMEOUT_MS = 10_000;
 /** A line the server refuses this many times in a row is skipped, and counted. */
 const MAX_REFUSALS = 3;
-
-/**
- * Reads `--forward`: tcp://HOST:PORT or relp://HOST:PORT.
- *
- * @example
- * ```ts
- * parseForwardUrl("relp://logs.local:2514").port; // 2514
- * ```
- */
-export function parseForwardUrl(text: string): ForwardTarget {
-  const match = /^(tcp|relp):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/
-    .exec(text);
-  const port = Number(match?.[3]);
-  if (match === null || port < 1 || port > 65535) {
-    throw new UsageError(
-      `Cannot forward as '--forward' must be tcp://HOST:PORT or relp://HOST:PORT: current value is ${
-        JSON.stringify(text)
-      }`,
-    );
-  }
-  return {
-    protocol: match[1] as "tcp" | "relp",
-    host: match[2].replace(/^\[(.*)\]$/, "$1"),
-    port,
-    url: text,
-  };
-}
-
-/**
- * The permissions forwarding needs that Deno was not given, as flags; empty
- * when it has them all.
- */
-export function missingPermissions(
-  file: string,
-  target: ForwardTarget,
-): string[] {
-  const state = `${file}${STATE_SUFFIX}`;
-  const host = target.host.includes(":") ? `[${target.host}]` : target.host;
-  const wants: [Deno.PermissionDescriptor, string][] = [
-    [
-      { name: "net", host: `${host}:${target.port}` },
-      `--allow-net=${host}:${target.port}`,
-    ],
-    [{ name: "read", path: state }, `--allow-read=${state}`],
-    [{ name: "write", path: state }, `--allow-write=${state}`],
-  ];
-  return wants.filter(([want]) =>
-    Deno.permissions.querySync(want).state !== "granted"
-  )
-    .map(([, flag]) => flag);
-}
-
-/**
- * Why Deno may not forward from `file` to `target`, with the command that
- * would let it; undefined when it may. A compiled binary's permissions were
- * fixed when it was built, so it is told to run the script instead.
- *
- * @example
- * ```ts
- * forwardPermissionProblem("./log.txt", parseForwardUrl("relp://logs.lan:2514"));
- * // "Cannot forward to relp://logs.lan:2514 as Deno may not connect to it (...); start the logger as: deno run ..."
- * ```
- */
-export function forwardPermissionProblem(
-  file: string,
-  target: ForwardTarget,
-  args: string[] = Deno.args,
-): string | undefined {
-  const missing = missingPermissions(file, target);
-  if (missing.length === 0) return undefined;
-  if (Deno.build.standalone) {
-    return `Cannot forward to ${target.url} as this binary may not connect to it: its permissions were fixed when it was built; run logging_basic.ts with deno run to forward (see the README, Beyond one machine)`;
-  }
-  const place = `${file}${STATE_SUFFIX}`;
-  const host = target.host.includes(":") ? `[${target.host}]` : target.host;
-  const command = loggerRunCommand({
-    write: [file, place],
-    read: [file, place, "./keys"],
-    net: `${host}:${target.port}`,
-  }, args);
-  const what = missing.some((flag) => flag.startsWith("--allow-net"))
-    ? "connect to it"
-    : "keep its place";
-  return `Cannot forward to ${target.url} as Deno may not ${what} (${
-    missing.join(" ")
-  }); start the logger as: ${command}`;
-}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -275,11 +179,6 @@ export class Forwarder implements AsyncDisposable {
     return `${
       plural(this.#forwarded, "line")
     } forwarded to ${url}${state}${lost}${skipped}`;
-  }
-
-  /** Looks at the log now (the logger wrote a batch). */
-  nudge(): void {
-    this.#wake();
   }
 
   async #run(): Promise<void> {

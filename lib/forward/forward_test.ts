@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { cutToBytes, parseForwardUrl } from "./forward.ts";
+import { cutToBytes } from "./forward.ts";
+import { parseForwardUrl } from "./target.ts";
 import { serverText } from "./relp.ts";
 
 Deno.test("parseForwardUrl takes tcp:// and relp:// with a host and port, and names a bad one", () => {

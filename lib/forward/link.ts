@@ -1,12 +1,12 @@
 /**
- * A connection from `--forward` to the syslog server: RELP (lib/relp.ts),
+ * A connection from `--forward` to the syslog server: RELP (lib/forward/relp.ts),
  * where the server acknowledges each message, or plain TCP with
  * octet-counting framing (RFC 6587), where a message counts as taken once
  * written. Each gives up on a server that does not answer or read.
  *
  * @example
  * ```ts
- * import { connectLink } from "./lib/forward_link.ts";
+ * import { connectLink } from "./link.ts";
  * const link = await connectLink(parseForwardUrl("tcp://127.0.0.1:2601"), (n) => console.log(n, "taken"));
  * await link.send(["<14>1 - pi app - - - hello"]);
  * await link.close();
@@ -15,8 +15,8 @@
  * @module
  */
 
-import { describe } from "../cli/args.ts";
-import type { ForwardTarget } from "./forward.ts";
+import { describe } from "../base/errors.ts";
+import type { ForwardTarget } from "./target.ts";
 import { OPEN_TIMEOUT_MS, RelpClient, WRITE_TIMEOUT_MS } from "./relp.ts";
 
 /** Lines written to a TCP connection this long before it broke count as maybe lost. */
@@ -161,7 +161,7 @@ async function connectWithin(
   }
 }
 
-/** RELP, through lib/relp.ts. */
+/** RELP, through lib/forward/relp.ts. */
 class RelpLink implements Link {
   private constructor(readonly client: RelpClient) {}
 

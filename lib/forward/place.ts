@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { LogReader, PlaceFile } from "./lib/forward_place.ts";
+ * import { LogReader, PlaceFile } from "./place.ts";
  * using places = new PlaceFile("./log.txt.forward");
  * const place = places.read(); // { identity: "65024:2146440", offset: 99, url: "relp://..." }
  * using reader = new LogReader("./log.txt", place.identity, place.offset, 400_000);
@@ -15,8 +15,8 @@
  * @module
  */
 
-import { describe } from "../cli/args.ts";
-import { openRegularFile, openRegularFileToRead } from "../log/log_file.ts";
+import { describe } from "../base/errors.ts";
+import { openRegularFile, openRegularFileToRead } from "../log/open_file.ts";
 
 /** Bytes read from the log at a time. */
 const CHUNK_BYTES = 64 * 1024;

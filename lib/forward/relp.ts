@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { RelpClient } from "./lib/relp.ts";
+ * import { RelpClient } from "./relp.ts";
  * const relp = await RelpClient.connect("127.0.0.1", 2514);
  * await relp.send(["<14>1 - pi app - - - hello"], (count) => console.log(count, "acknowledged"));
  * await relp.close();

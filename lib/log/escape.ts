@@ -15,7 +15,7 @@
  *
  * @example
  * ```ts
- * import { escapeControls } from "./lib/escape.ts";
+ * import { escapeControls } from "./escape.ts";
  * new TextDecoder().decode(escapeControls(new TextEncoder().encode("a\nb\u202e")));
  * // "a#012b#342#200#256"
  * ```
@@ -46,52 +46,6 @@ export function unsafeLength(
   return c === 0x81 && d >= 0xa6 && d <= 0xa9 ? 3 : 0; // U+2066-U+2069
 }
 
-/**
- * The index of the first byte of `bytes[start, end)` that starts a character
- * to escape, or `end`: the fast look at every message. It looks at four bytes
- * at a time (the word test below); only a word that holds a byte outside
- * printable ASCII is looked at byte by byte. That halves its time for a
- * 100-byte message (65 ns to 30 here), which was a tenth of the logger's work
- * per message.
- */
-export function unsafeAt(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-): number {
-  if (bytes !== wordsFor) viewWords(bytes);
-  const base = wordsBase;
-  let i = start;
-  // The index arithmetic below is 32-bit: past 2 GiB, byte by byte.
-  if (base + end > 0x7ffffff0) {
-    for (; i < end; i++) if (isUnsafe(bytes, i, end)) return i;
-    return end;
-  }
-  // Byte by byte up to the first whole word, then word by word.
-  for (
-    const stop = Math.min(end, ((base + i + 3) & ~3) - base);
-    i < stop;
-    i++
-  ) {
-    if (isUnsafe(bytes, i, end)) return i;
-  }
-  for (let w = (base + i) >> 2, last = (base + end) >> 2; w < last; w++) {
-    // Inline (not a call): this line is most of the logger's work per byte.
-    const word = words[w];
-    if (
-      ((word | ((word - 0x20202020) & ~word) | (word + 0x01010101)) &
-        HIGH_BITS) === 0
-    ) continue;
-    for (let j = (w << 2) - base, stop = j + 4; j < stop; j++) {
-      if (isUnsafe(bytes, j, end)) return j;
-    }
-  }
-  for (i = Math.max(i, ((base + end) & ~3) - base); i < end; i++) {
-    if (isUnsafe(bytes, i, end)) return i;
-  }
-  return end;
-}
-
 /** Whether `bytes[i]` starts a character to escape (see {@link unsafeAt}). */
 function isUnsafe(bytes: Uint8Array, i: number, end: number): boolean {
   const b = bytes[i];
@@ -109,20 +63,6 @@ function isUnsafe(bytes: Uint8Array, i: number, end: number): boolean {
  * is then looked at byte by byte. The same whatever the byte order.
  */
 const HIGH_BITS = 0x80808080 | 0;
-
-/** Makes `words` an Int32Array over the memory of `bytes`, once per array. */
-function viewWords(bytes: Uint8Array): void {
-  wordsFor = bytes;
-  wordsBase = bytes.byteOffset;
-  words = new Int32Array(
-    bytes.buffer,
-    0,
-    Math.floor(bytes.buffer.byteLength / 4),
-  );
-}
-let wordsFor: Uint8Array | undefined;
-let wordsBase = 0;
-let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
 /**
  * Writes `src[0, length)` escaped into `out` from `at`; returns where it
@@ -151,9 +91,6 @@ export function escapeInto(
   return at;
 }
 
-/** Room for a copy, kept between calls: grows to the largest message, once. */
-let scratch = new Uint8Array(0);
-
 /** A buffer that grows, such as the log file's lines. */
 export interface GrowingBytes {
   bytes: Uint8Array;
@@ -164,17 +101,94 @@ export interface GrowingBytes {
 }
 
 /**
- * Escapes the bytes from `out.length` to `to`, where they stand: they are
- * copied aside once (into memory kept between calls), room is made for the
- * worst case (4 bytes for each byte), and they are written back escaped;
- * `out.length` then ends after them.
+ * The fast look at every received message, and escaping where the bytes
+ * stand. It keeps, between calls, a view of the buffer it last looked at (as
+ * 32-bit words) and room for a copy; so each user of it (the logger's loop)
+ * has one of its own.
+ *
+ * @example
+ * ```ts
+ * const escaper = new ByteEscaper();
+ * escaper.unsafeAt(new TextEncoder().encode("ok\n"), 0, 3); // 2
+ * ```
  */
-export function escapeTail(out: GrowingBytes, to: number): void {
-  const length = to - out.length;
-  if (scratch.length < length) scratch = new Uint8Array(length);
-  scratch.set(out.bytes.subarray(out.length, to));
-  out.reserve(length * 4);
-  out.length = escapeInto(scratch, length, out.bytes, out.length);
+export class ByteEscaper {
+  #wordsFor: Uint8Array | undefined;
+  #wordsBase = 0;
+  #words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** Room for a copy: grows to the largest message, once. */
+  #scratch = new Uint8Array(0);
+
+  /**
+   * The index of the first byte of `bytes[start, end)` that starts a character
+   * to escape, or `end`: the fast look at every message. It looks at four bytes
+   * at a time (the word test below); only a word that holds a byte outside
+   * printable ASCII is looked at byte by byte. That halves its time for a
+   * 100-byte message (bench/results.md).
+   */
+  unsafeAt(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+  ): number {
+    if (bytes !== this.#wordsFor) this.#viewWords(bytes);
+    const base = this.#wordsBase;
+    const words = this.#words;
+    let i = start;
+    // The index arithmetic below is 32-bit: past 2 GiB, byte by byte.
+    if (base + end > 0x7ffffff0) {
+      for (; i < end; i++) if (isUnsafe(bytes, i, end)) return i;
+      return end;
+    }
+    // Byte by byte up to the first whole word, then word by word.
+    for (
+      const stop = Math.min(end, ((base + i + 3) & ~3) - base);
+      i < stop;
+      i++
+    ) {
+      if (isUnsafe(bytes, i, end)) return i;
+    }
+    for (let w = (base + i) >> 2, last = (base + end) >> 2; w < last; w++) {
+      // Inline (not a call): this line is most of the logger's work per byte.
+      const word = words[w];
+      if (
+        ((word | ((word - 0x20202020) & ~word) | (word + 0x01010101)) &
+          HIGH_BITS) === 0
+      ) continue;
+      for (let j = (w << 2) - base, stop = j + 4; j < stop; j++) {
+        if (isUnsafe(bytes, j, end)) return j;
+      }
+    }
+    for (i = Math.max(i, ((base + end) & ~3) - base); i < end; i++) {
+      if (isUnsafe(bytes, i, end)) return i;
+    }
+    return end;
+  }
+
+  /**
+   * Escapes the bytes from `out.length` to `to`, where they stand: they are
+   * copied aside once (into memory kept between calls), room is made for the
+   * worst case (4 bytes for each byte), and they are written back escaped;
+   * `out.length` then ends after them.
+   */
+  escapeTail(out: GrowingBytes, to: number): void {
+    const length = to - out.length;
+    if (this.#scratch.length < length) this.#scratch = new Uint8Array(length);
+    this.#scratch.set(out.bytes.subarray(out.length, to));
+    out.reserve(length * 4);
+    out.length = escapeInto(this.#scratch, length, out.bytes, out.length);
+  }
+
+  /** Makes the word view an Int32Array over the memory of `bytes`, once per array. */
+  #viewWords(bytes: Uint8Array): void {
+    this.#wordsFor = bytes;
+    this.#wordsBase = bytes.byteOffset;
+    this.#words = new Int32Array(
+      bytes.buffer,
+      0,
+      Math.floor(bytes.buffer.byteLength / 4),
+    );
+  }
 }
 
 /**

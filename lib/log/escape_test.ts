@@ -2,16 +2,32 @@
 
 import assert from "node:assert/strict";
 import {
+  ByteEscaper,
   escapeControls,
   escapeControlText,
   escapeJson,
-  escapeTail,
-  unsafeAt,
+  type GrowingBytes,
   unsafeLength,
 } from "./escape.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+
+const escaper = new ByteEscaper();
+const unsafeAt = (bytes: Uint8Array, start: number, end: number) =>
+  escaper.unsafeAt(bytes, start, end);
+const escapeTail = (out: GrowingBytes, to: number) =>
+  escaper.escapeTail(out, to);
+
+Deno.test("two escapers keep their own view of the buffer they look at", () => {
+  const other = new ByteEscaper();
+  const safe = enc.encode("abcdefgh".repeat(4));
+  const unsafe = enc.encode("abcdefg\n".repeat(4));
+  for (let round = 0; round < 3; round++) {
+    assert.equal(escaper.unsafeAt(safe, 0, safe.length), safe.length);
+    assert.equal(other.unsafeAt(unsafe, 0, unsafe.length), 7);
+  }
+});
 
 /** Every character the module escapes, and what a text line holds instead. */
 const UNSAFE: [string, string][] = [

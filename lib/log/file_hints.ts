@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { fileProblem } from "./lib/file_hints.ts";
+ * import { fileProblem } from "./file_hints.ts";
  * fileProblem(new Deno.errors.NotCapable("no"), "/var/log/zmq.log", "write");
  * // "Deno was not given write permission for it (...); start the logger as: deno run ..."
  * ```
@@ -14,7 +14,8 @@
  * @module
  */
 
-import { describe, shellQuote } from "../cli/args.ts";
+import { describe } from "../base/errors.ts";
+import { shellQuote } from "../base/words.ts";
 import { LINEAR_ENGINE_FLAG } from "./pattern.ts";
 
 /** The log file the shebang lets the logger write and read. */

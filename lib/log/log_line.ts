@@ -5,8 +5,8 @@
  *
  * @example
  * ```ts
- * import { formatLine, parseLogLine } from "./lib/log_line.ts";
- * import { parseMessage } from "./lib/wire.ts";
+ * import { formatLine, parseLogLine } from "./log_line.ts";
+ * import { parseMessage } from "./message.ts";
  * const line = formatLine("<warn> - pi app: hot", parseMessage("<warn> - pi app: hot"), 0, { timestamps: true, format: "text" });
  * parseLogLine(line).message.level; // "warn"
  * ```
@@ -15,7 +15,8 @@
  */
 
 import { escapeControlText, escapeJson } from "./escape.ts";
-import { type Level, LEVELS, type LogMessage, parseMessage } from "./wire.ts";
+import { parseMessage } from "./message.ts";
+import { type Level, LEVELS, type LogMessage } from "./wire.ts";
 
 /** Which messages are kept: where logs are stored, and where they are read. */
 export interface Filters {

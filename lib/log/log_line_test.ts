@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { escapeControls, escapeControlText } from "./escape.ts";
 import { dropReason, formatLine, jsonLine, parseLogLine } from "./log_line.ts";
-import { parseMessage } from "./wire.ts";
+import { parseMessage } from "./message.ts";
 
 Deno.test("dropReason applies the level, then text and host patterns", () => {
   const filters = {

@@ -28,14 +28,15 @@
  *
  * @example
  * ```ts
- * import { filterPattern } from "./lib/pattern.ts";
+ * import { filterPattern } from "./pattern.ts";
  * filterPattern("^pi", "--include-host").test("pi1"); // true
  * ```
  *
  * @module
  */
 
-import { commandName, UsageError } from "../cli/args.ts";
+import { commandName } from "../base/words.ts";
+import { UsageError } from "../base/errors.ts";
 
 /**
  * The Deno flag that gives V8's linear-time regexp engine (for the `l`

@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { UsageError } from "../cli/args.ts";
+import { UsageError } from "../base/errors.ts";
 import {
   filterPattern,
   hasLinearEngine,
@@ -39,7 +39,7 @@ async function compileIn(
     JSON.stringify(new URL("./pattern.ts", import.meta.url).href)
   };
     import { UsageError } from ${
-    JSON.stringify(new URL("../cli/args.ts", import.meta.url).href)
+    JSON.stringify(new URL("../base/errors.ts", import.meta.url).href)
   };
     const [patterns, texts] = JSON.parse(Deno.args[0]);
     console.log(JSON.stringify(patterns.map((pattern) => {

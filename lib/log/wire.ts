@@ -14,15 +14,14 @@
  *
  * @example
  * ```ts
- * import { formatMessage, parseMessage } from "./lib/wire.ts";
- * parseMessage(formatMessage({ level: "warn", tag: "backup", text: "disk" })).level; // "warn"
+ * import { formatMessage, parseWire } from "./wire.ts";
+ * parseWire(formatMessage({ level: "warn", tag: "backup", text: "disk" })).level; // "warn"
  * ```
  *
  * @module
  */
 
-import { UsageError } from "../cli/args.ts";
-import { parseSyslog } from "./syslog.ts";
+import { UsageError } from "../base/errors.ts";
 
 /** The log levels, least important first. */
 export const LEVELS = ["debug", "info", "warn", "error", "critical"] as const;
@@ -125,21 +124,17 @@ export function formatMessage(message: LogMessage): string {
 }
 
 /**
- * Reads wire text. Text that starts with `<` and a digit may be syslog, as
- * rsyslog's omczmq sends it (RFC 5424 or 3164: see {@link parseSyslog}).
- * Text without a header, or that only looks like syslog, is an info message.
+ * Reads wire text: our header, then the text. Text without a header is an
+ * info message. (A received message may also be syslog: lib/log/message.ts
+ * reads both.)
  *
  * @example
  * ```ts
- * parseMessage("<error> - pi backup: failed"); // { level: "error", host: "pi", tag: "backup", text: "failed" }
- * parseMessage("<11>1 - pi backup - - - failed\n"); // the same
- * parseMessage("arg1 arg2 arg3"); // { level: "info", text: "arg1 arg2 arg3" }
+ * parseWire("<error> - pi backup: failed"); // { level: "error", host: "pi", tag: "backup", text: "failed" }
+ * parseWire("arg1 arg2 arg3"); // { level: "info", text: "arg1 arg2 arg3" }
  * ```
  */
-export function parseMessage(raw: string): LogMessage {
-  if (raw.charCodeAt(0) === 60 && isDigit(raw.charCodeAt(1))) {
-    return parseSyslog(raw) ?? { level: "info", text: raw };
-  }
+export function parseWire(raw: string): LogMessage {
   const header = HEADER.exec(raw);
   if (header === null) return { level: "info", text: raw };
   const message: LogMessage = {
@@ -150,10 +145,6 @@ export function parseMessage(raw: string): LogMessage {
   if (header[3] !== "-") message.host = header[3];
   if (header[4] !== "-") message.tag = header[4];
   return message;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
 }
 
 /**

@@ -1,7 +1,8 @@
 /** Unit tests: Levels and the wire format. */
 
 import assert from "node:assert/strict";
-import { formatMessage, parseLevel, parseMessage } from "./wire.ts";
+import { parseMessage } from "./message.ts";
+import { formatMessage, parseLevel } from "./wire.ts";
 
 Deno.test("parseLevel takes any case and the usual aliases, and nothing else", () => {
   const cases: [string, string][] = [

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { AcceptWatch } from "./lib/accepts.ts";
+ * import { AcceptWatch } from "./accepts.ts";
  * using accepts = new AcceptWatch(context, socket, "logging_basic");
  * accepts.check(); // between batches
  * ```
@@ -15,7 +15,7 @@
  * @module
  */
 
-import { plural } from "../cli/args.ts";
+import { plural } from "../base/words.ts";
 import {
   type Context,
   openFileLimit,

@@ -13,14 +13,14 @@
  *
  * @example
  * ```ts
- * import { askLogger } from "./lib/control.ts";
+ * import { askLogger } from "./control.ts";
  * await askLogger("./log.txt", "status"); // "level debug; 3 messages logged to ./log.txt"
  * ```
  *
  * @module
  */
 
-import { describe } from "../cli/args.ts";
+import { describe } from "../base/errors.ts";
 import { type Level, LEVELS } from "../log/wire.ts";
 import {
   Context,

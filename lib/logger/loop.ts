@@ -6,44 +6,56 @@
  *
  * @example
  * ```ts
- * import { Logger } from "./lib/logger.ts";
- * const logger = new Logger({ socket, file, options, program: "logging_basic" });
- * await logger.run(); // until Ctrl-C; then prints what it logged
+ * import { Logger } from "./loop.ts";
+ * using logger = new Logger({ socket, file, options, program: "logging_basic" });
+ * do {
+ *   logger.receive();
+ *   await logger.write();
+ * } while (await logger.waitForMore()); // until Ctrl-C or SIGTERM
+ * logger.finish(); // prints what it logged; 0
  * ```
  *
  * @module
  */
 
 import type { AcceptWatch } from "./accepts.ts";
-import { describe, plural } from "../cli/args.ts";
-import type { ControlServer } from "./control.ts";
-import type { LineBuffer, LogFile } from "../log/log_file.ts";
-import { escapeTail, unsafeAt } from "../log/escape.ts";
-import { dropReason, formatLine, keepsAll } from "../log/log_line.ts";
-import type { LoggerOptions } from "../cli/logger_options.ts";
+import { describe } from "../base/errors.ts";
+import type { ControlHandlers, ControlServer } from "./control.ts";
+import type { LogFile } from "../log/log_file.ts";
+import { ByteEscaper } from "../log/escape.ts";
+import { type Filters, formatLine } from "../log/log_line.ts";
 import {
   formatMessage,
   hostName,
   type Level,
   type LogMessage,
-  parseMessage,
 } from "../log/wire.ts";
+import {
+  type Counts,
+  receiveQueued,
+  summary,
+  type Transform,
+  transformFor,
+} from "./receive.ts";
 import type { SenderGate } from "../curve/zap.ts";
 import { poll, pollHere, type Socket, ZMQ } from "../zmq/sockets.ts";
 
+/** What the loop needs of the command line (lib/cli/logger_options.ts). */
+export interface LoopOptions {
+  /** Path of the log file, as the summary names it. */
+  file: string;
+  filters: Filters;
+  timestamps: boolean;
+  format: "text" | "json";
+  maxMessageSize: number;
+  /** `--curve-allow`, read again on `--reopen`. */
+  curveAllow?: string;
+  /** `--forward`: the forwarder shares this thread's event loop. */
+  forward?: unknown;
+}
+
 /** How often an idle logger looks whether it was asked to stop. */
 const STOP_CHECK_MS = 200;
-
-/** Most messages taken in one go before they are written to the file. */
-const MAX_BATCH = 4096;
-
-/**
- * Bytes received after which a batch is written (and the control socket and
- * signals are heard), whatever the count: with large messages a batch of
- * 4096 would hold gigabytes once escaped, and the lines behind it would wait
- * for all of them.
- */
-const MAX_BATCH_BYTES = 1 << 20;
 
 /** How often a logger that is never idle stops to hear signals. */
 const BUSY_YIELD_MS = 50;
@@ -54,111 +66,11 @@ const STOP_DRAIN_MS = 1000;
 /** ... and how long the socket must stay empty to count as drained. */
 const STOP_QUIET_MS = 50;
 
-const decoder = new TextDecoder();
-
-/** What the logger has done so far. */
-export interface Counts {
-  logged: number;
-  droppedLevel: number;
-  droppedFilter: number;
-  /** Of droppedLevel, how many under each level that was set (`--set-level`). */
-  droppedBelow?: Map<Level, number>;
-}
-
-/**
- * One line on what the logger has logged and dropped, naming the level that
- * dropped each (the level may have changed since).
- *
- * @example
- * ```ts
- * summary({ logged: 3, droppedLevel: 1, droppedFilter: 0 }, "./log.txt", "warn");
- * // "3 messages logged to ./log.txt, 1 dropped below level warn"
- * ```
- */
-export function summary(counts: Counts, file: string, level: Level): string {
-  let text = `${plural(counts.logged, "message")} logged to ${file}`;
-  const below = counts.droppedBelow ?? new Map([[level, counts.droppedLevel]]);
-  const dropped = [...below].filter(([, n]) => n > 0)
-    .map(([at, n]) => `${n} dropped below level ${at}`);
-  if (dropped.length > 0) text += `, ${dropped.join(", ")}`;
-  if (counts.droppedFilter > 0) {
-    text += `, ${counts.droppedFilter} dropped by filters`;
-  }
-  return text;
-}
-
-/**
- * How a received message becomes a line: a function that returns its line,
- * or the reason it is dropped. `undefined` where no option needs to read it:
- * it is then written as it came.
- */
-type Transform = (bytes: Uint8Array) => string | "level" | "filter";
-
-/** The transform for these options and the level now (see {@link Transform}). */
-function transformFor(
-  options: LoggerOptions,
-  level: Level,
-): Transform | undefined {
-  const filters = { ...options.filters, level };
-  const plain = options.format === "text" && !options.timestamps;
-  if (plain && keepsAll(filters)) return undefined;
-  return (bytes) => {
-    const raw = decoder.decode(bytes);
-    const message = parseMessage(raw);
-    const dropped = dropReason(message, filters);
-    return dropped ?? formatLine(raw, message, Date.now(), options);
-  };
-}
-
-/**
- * Takes the messages queued on the socket, without waiting, and adds their
- * lines to `out`. ZeroMQ writes each message straight into `out`; with no
- * transform it stays there as it came, followed by a newline. Each frame of a
- * multi-frame message is a message of its own, as the book's recv() loop
- * reads them. Returns how many messages it took (at most MAX_BATCH).
- */
-function receiveQueued(
-  socket: Socket,
-  maxSize: number,
-  transform: Transform | undefined,
-  out: LineBuffer,
-  counts: Counts,
-): number {
-  let taken = 0;
-  let received = 0;
-  while (taken < MAX_BATCH && received < MAX_BATCH_BYTES) {
-    out.reserve(maxSize + 1);
-    const start = out.length;
-    const size = socket.receiveAt(out.bytes, start, maxSize);
-    if (size === -1) break;
-    taken++;
-    received += size;
-    if (transform === undefined) {
-      const end = start + size;
-      // Rare: a character that could forge a line or fool a terminal.
-      out.length = unsafeAt(out.bytes, start, end);
-      if (out.length < end) escapeTail(out, end);
-      out.reserve(1);
-      out.bytes[out.length++] = 0x0a;
-      counts.logged++;
-      continue;
-    }
-    const line = transform(out.bytes.subarray(start, start + size));
-    if (line === "level") counts.droppedLevel++;
-    else if (line === "filter") counts.droppedFilter++;
-    else {
-      out.addLine(line);
-      counts.logged++;
-    }
-  }
-  return taken;
-}
-
 /** What a logger runs: its PULL socket, file and helpers, all set up. */
 export interface LoggerParts {
   socket: Socket;
   file: LogFile;
-  options: LoggerOptions;
+  options: LoopOptions;
   program: string;
   control?: ControlServer;
   gate?: SenderGate;
@@ -167,8 +79,13 @@ export interface LoggerParts {
   forwarder?: { status(): string };
 }
 
-/** The receive-and-write loop, with its level, counts and signals. */
-export class Logger {
+/**
+ * The logger at work: the book's loop is `receive()`, `write()`, until
+ * `waitForMore()` says it was asked to stop; between batches it answers
+ * the control socket and the key checks. It listens for Ctrl-C, SIGTERM
+ * and SIGHUP from its construction until disposed.
+ */
+export class Logger implements Disposable {
   readonly counts: Counts = {
     logged: 0,
     droppedLevel: 0,
@@ -182,10 +99,29 @@ export class Logger {
   #cutShort = false;
   #yielded = 0;
   #reloadKeys = false;
+  /** Messages the last receive() took. */
+  #taken = 0;
+  readonly #escaper = new ByteEscaper();
+  readonly #signals: Disposable;
+  /** What the loop waits on: the PULL socket and its helpers' sockets. */
+  readonly #sockets: Socket[];
+  readonly #handlers: ControlHandlers = {
+    setLevel: (level) => this.setLevel(level),
+    status: () => this.status(),
+    reopen: () => this.reopen(),
+  };
 
   constructor(readonly parts: LoggerParts) {
     this.#level = parts.options.filters.level;
     this.#transform = transformFor(parts.options, this.#level);
+    const { socket, control, gate, accepts } = parts;
+    this.#sockets = [socket, control?.socket, gate?.socket, accepts?.socket]
+      .filter((s) => s !== undefined);
+    this.#signals = this.#listenForSignals();
+  }
+
+  [Symbol.dispose](): void {
+    this.#signals[Symbol.dispose]();
   }
 
   /** What the logger has done, as `--status` tells it. */
@@ -246,61 +182,63 @@ export class Logger {
   }
 
   /**
-   * Logs until Ctrl-C or SIGTERM, then writes what it has received and says
-   * what it did on stderr. Resolves to the exit status; a failure throws.
+   * Takes the messages ZeroMQ has queued, without waiting, as lines for the
+   * file (at most a batch): the book's `recv()`.
    */
-  async run(): Promise<number> {
-    using _signals = this.#listenForSignals();
-    const { socket, file, options, control, gate, accepts } = this.parts;
-    const sockets = [socket, control?.socket, gate?.socket, accepts?.socket]
-      .filter((s) => s !== undefined);
-    const handlers = {
-      setLevel: (level: Level) => this.setLevel(level),
-      status: () => this.status(),
-      reopen: () => this.reopen(),
-    };
-    while (true) {
-      const before = this.counts.droppedLevel;
-      const taken = receiveQueued(
-        socket,
-        options.maxMessageSize,
-        this.#transform,
-        file.lines,
-        this.counts,
-      );
-      this.#countDroppedBelow(this.counts.droppedLevel - before);
-      // The book's write() and flush(): lines reach the file before we wait
-      // again; first, so the other sockets add nothing to a line's latency.
-      await file.flush(() => this.#stopping);
-      // Between batches, so a busy logger still answers --set-level at once;
-      // what they log (notes) is written, and a --reopen done, before we
-      // wait: the next message goes to the new file.
-      control?.answer(handlers);
-      gate?.answer((line) => this.note(line, "warn"));
-      accepts?.check();
-      await file.flush(() => this.#stopping);
-      if (this.#reloadKeys) this.#reloadAllowList();
-      if (this.#stopping) {
-        if (await this.#drained(taken)) break;
-        continue;
-      }
-      if (taken > 0) {
-        await this.#hearSignals();
-        continue;
-      }
-      if (options.forward !== undefined) {
-        // The forwarder works on this event loop: leave it free.
-        await poll(sockets, ZMQ.POLLIN, STOP_CHECK_MS);
-        continue;
-      }
+  receive(): void {
+    const before = this.counts.droppedLevel;
+    this.#taken = receiveQueued(
+      this.parts.socket,
+      this.parts.options.maxMessageSize,
+      this.#transform,
+      this.parts.file.lines,
+      this.counts,
+      this.#escaper,
+    );
+    this.#countDroppedBelow(this.counts.droppedLevel - before);
+  }
+
+  /**
+   * Writes the lines received to the file, before the logger waits again:
+   * the book's `write()` and `flush()`.
+   */
+  async write(): Promise<void> {
+    await this.parts.file.flush(() => this.#stopping);
+  }
+
+  /**
+   * Between batches: answers the control socket and the key checks (so a
+   * busy logger still answers `--set-level` at once), writes what they
+   * logged, then waits until there is more to receive.
+   *
+   * @returns `false` once asked to stop and what was queued is written.
+   */
+  async waitForMore(): Promise<boolean> {
+    const { file, control, gate, accepts, options } = this.parts;
+    control?.answer(this.#handlers);
+    gate?.answer((line) => this.note(line, "warn"));
+    accepts?.check();
+    // Before we wait: the next message goes to the file a --reopen opened.
+    await file.flush(() => this.#stopping);
+    if (this.#reloadKeys) this.#reloadAllowList();
+    if (this.#stopping) return !(await this.#drained(this.#taken));
+    if (this.#taken > 0) {
+      await this.#hearSignals();
+    } else if (options.forward !== undefined) {
+      // The forwarder works on this event loop: leave it free.
+      await poll(this.#sockets, ZMQ.POLLIN, STOP_CHECK_MS);
+    } else {
       // Idle: wait here, not on a worker thread, so a message that comes
-      // is taken at once (a worker's wake-up and promise doubled the
-      // latency). Woken by anything else (time, a control request, a storm
-      // of failed accepts), let the event loop run, for signals, as the
-      // worker's wait did.
-      const [message] = pollHere(sockets, ZMQ.POLLIN, STOP_CHECK_MS);
+      // is taken at once; woken by anything else (time, a control request,
+      // failed accepts), let the event loop run, for signals.
+      const [message] = pollHere(this.#sockets, ZMQ.POLLIN, STOP_CHECK_MS);
       if (message === 0) await this.#yield();
     }
+    return true;
+  }
+
+  /** Says on stderr what it logged and dropped; returns the exit status, 0. */
+  finish(): number {
     const cut = this.#cutShort
       ? `; after ${
         STOP_DRAIN_MS / 1000
@@ -308,7 +246,7 @@ export class Logger {
       : "";
     console.error(
       `${this.parts.program}: stopped; ${
-        summary(this.counts, options.file, this.#level)
+        summary(this.counts, this.parts.options.file, this.#level)
       }${cut}`,
     );
     return 0;
@@ -328,10 +266,9 @@ export class Logger {
   /**
    * Lets Deno's event loop run (signal listeners): a zero-time zmq_poll on
    * a worker thread, so the loop waits for it in epoll, where it also
-   * notices signals. Not setTimeout(0): its timer sleeps 1-2 ms, and a
-   * message arriving meanwhile waited that long (the p99 latency was 4 ms).
-   * Not a MessageChannel: it comes back without waiting in epoll, so
-   * signals went unheard under load.
+   * notices signals. Not setTimeout(0): its timer sleeps 1-2 ms, which a
+   * message arriving meanwhile would wait too. Not a MessageChannel: it
+   * comes back without waiting in epoll, so signals go unheard under load.
    */
   async #yield(): Promise<void> {
     this.#yielded = Date.now();

@@ -5,14 +5,14 @@
  *
  * @example
  * ```ts
- * import { showLog } from "./lib/show.ts";
+ * import { showLog } from "./show.ts";
  * await showLog({ file: "./log.txt", filters, format: "text", follow: false });
  * ```
  *
  * @module
  */
 
-import { describe } from "../cli/args.ts";
+import { describe } from "../base/errors.ts";
 import { fileProblem } from "../log/file_hints.ts";
 import {
   dropReason,

@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { countLog } from "./lib/stats.ts";
+ * import { countLog } from "./stats.ts";
  * const counts = countLog({ file: "./log.txt", filters, by: "level" });
  * counts.table.rows.length; // a screenful of buckets, first to last
  * ```
@@ -20,13 +20,10 @@
  * @module
  */
 
-import { UsageError } from "../cli/args.ts";
 import { dropReason, type Filters, keepsAll } from "../log/log_line.ts";
+import { formatDuration, type GroupBy } from "./stats_options.ts";
 import { FieldReader, forEachLine } from "./stats_read.ts";
 import { LEVELS } from "../log/wire.ts";
-
-/** What a line is counted under. */
-export type GroupBy = "level" | "host" | "tag";
 
 /** What `--stats` was asked for. */
 export interface CountOptions {
@@ -294,55 +291,6 @@ function messageKey(text: string): string {
     : folded;
 }
 
-/**
- * Reads a bucket length: a whole number and s, m, h, d or w.
- *
- * @returns milliseconds.
- * @example
- * ```ts
- * parseDuration("10m", "--every"); // 600000
- * ```
- */
-export function parseDuration(text: string, flag: string): number {
-  const match = /^(\d{1,6})([smhdw])$/.exec(text);
-  const unit = {
-    s: 1_000,
-    m: 60_000,
-    h: 3_600_000,
-    d: 86_400_000,
-    w: 604_800_000,
-  };
-  const ms = match ? Number(match[1]) * unit[match[2] as keyof typeof unit] : 0;
-  if (ms < 1000 || ms > 366 * 86_400_000) {
-    throw new UsageError(
-      `Cannot count as '${flag}' must be a time such as 1m, 10m, 1h or 1d (1s to 366d): current value is ${
-        JSON.stringify(text)
-      }`,
-    );
-  }
-  return ms;
-}
-
-/**
- * A bucket length as `--every` takes it.
- *
- * @example
- * ```ts
- * formatDuration(600_000); // "10m"
- * ```
- */
-export function formatDuration(ms: number): string {
-  for (
-    const [unit, size] of [["w", 604_800_000], ["d", 86_400_000], [
-      "h",
-      3_600_000,
-    ], ["m", 60_000]] as const
-  ) {
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms / 1000}s`;
-}
-
 /** `a mod b`, also for times before 1970. */
 function mod(a: number, b: number): number {
   return ((a % b) + b) % b;
@@ -375,39 +323,24 @@ export function countLog(options: CountOptions): Counts {
     : [];
   const series = [main, ...others];
   const frequent = options.details ? new FrequentTexts() : undefined;
+  const tally = { total: 0, untimed: 0, untimedOutOfRange: 0, implausible: 0 };
+  const timeOf = timeInRange(options, tally);
   const filterAll = !keepsAll(options.filters);
-  const ranged = options.since !== undefined || options.until !== undefined;
-  const since = options.since ?? -Infinity;
-  const until = options.until ?? Infinity;
-  const latest = Date.now() + LATEST_AHEAD_MS;
-  let [total, untimed, untimedOutOfRange, implausible, read] = [0, 0, 0, 0, 0];
-
   // Only what is counted or filtered on is taken out of a line.
   const needText = filterAll || options.details === true;
   const reader = new FieldReader({
     who: needText || options.by !== "level",
     text: needText,
   });
+  let read = 0;
   forEachLine(options.file, (line) => {
     read++;
     const fields = reader.read(line);
     if (filterAll && dropReason(fields, options.filters) !== undefined) return;
-    let time = fields.time;
-    // A sender's clock (or a forged header) may say year 1 or 275760: such
-    // a time would make rows for centuries; it counts as no time at all.
-    if (time < EARLIEST || time > latest) {
-      implausible++;
-      time = NaN;
-    }
-    if (ranged) {
-      if (Number.isNaN(time)) {
-        untimedOutOfRange++;
-        return;
-      }
-      if (time < since || time > until) return;
-    }
-    total++;
-    if (Number.isNaN(time)) untimed++;
+    const time = timeOf(fields.time);
+    if (time === undefined) return;
+    tally.total++;
+    if (Number.isNaN(time)) tally.untimed++;
     for (const one of series) {
       one.add(
         time,
@@ -424,10 +357,7 @@ export function countLog(options: CountOptions): Counts {
     file: options.file,
     every: main.step,
     table,
-    total,
-    untimed,
-    untimedOutOfRange,
-    implausible,
+    ...tally,
     read,
     details: options.details
       ? Object.fromEntries(
@@ -435,5 +365,33 @@ export function countLog(options: CountOptions): Counts {
       ) as Record<GroupBy, Table>
       : undefined,
     messages: frequent && { top: frequent.top(20), exact: frequent.exact },
+  };
+}
+
+/**
+ * The time a line counts at: its own (NaN when it has none, or one no clock
+ * could have shown), or `undefined` when --since/--until leave it out.
+ */
+function timeInRange(
+  options: { since?: number; until?: number },
+  tally: { untimedOutOfRange: number; implausible: number },
+): (time: number) => number | undefined {
+  const ranged = options.since !== undefined || options.until !== undefined;
+  const since = options.since ?? -Infinity;
+  const until = options.until ?? Infinity;
+  const latest = Date.now() + LATEST_AHEAD_MS;
+  return (time) => {
+    // A sender's clock (or a forged header) may say year 1 or 275760: such
+    // a time would make rows for centuries; it counts as no time at all.
+    if (time < EARLIEST || time > latest) {
+      tally.implausible++;
+      time = NaN;
+    }
+    if (!ranged) return time;
+    if (Number.isNaN(time)) {
+      tally.untimedOutOfRange++;
+      return undefined;
+    }
+    return time < since || time > until ? undefined : time;
   };
 }

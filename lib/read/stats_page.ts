@@ -10,8 +10,8 @@
  *
  * @example
  * ```ts
- * import { countLog } from "./lib/stats.ts";
- * import { statsPage } from "./lib/stats_page.ts";
+ * import { countLog } from "./stats.ts";
+ * import { statsPage } from "./stats_page.ts";
  * const html = statsPage(countLog({ file: "./log.txt", filters, by: "level", details: true }));
  * ```
  *
@@ -19,13 +19,18 @@
  */
 
 // @ts-types="npm:@types/d3-scale@^4.0.8"
-import { scaleLinear, scaleUtc } from "d3-scale";
+import {
+  type ScaleLinear,
+  scaleLinear,
+  type ScaleTime,
+  scaleUtc,
+} from "d3-scale";
 // @ts-types="npm:@types/d3-shape@^3.1.6"
 import { area, curveStepAfter, stack } from "d3-shape";
-import { plural } from "../cli/args.ts";
+import { plural } from "../base/words.ts";
 import { escapeControlText } from "../log/escape.ts";
-import { type Counts, formatDuration, OTHER, type Table } from "./stats.ts";
-import { rfc3339 } from "./stats_report.ts";
+import { type Counts, OTHER, type Table } from "./stats.ts";
+import { formatDuration, rfc3339 } from "./stats_options.ts";
 
 /** Colours of the levels, quiet to loud. */
 const LEVEL_COLORS: Record<string, string> = {
@@ -126,20 +131,7 @@ function timeChart(table: Table, every: number, title: string): string {
       html(table.groups[i])
     }: ${table.totals[i]}</title></path>`
   ).join("");
-  const xTicks = x.ticks(Math.min(8, rows.length + 1)).map((tick) => {
-    const at = x(tick);
-    return `<g transform="translate(${at},${
-      HEIGHT - MARGIN.bottom
-    })"><line y2="5" stroke="#555"/><text y="18" text-anchor="middle">${
-      html(tickLabel(tick, every))
-    }</text></g>`;
-  }).join("");
-  const yTicks = y.ticks(5).map((tick) => {
-    const at = y(tick);
-    return `<g transform="translate(${MARGIN.left},${at})"><line x2="${
-      WIDTH - MARGIN.left - MARGIN.right
-    }" stroke="#e5e5e5"/><text x="-6" dy="0.32em" text-anchor="end">${tick}</text></g>`;
-  }).join("");
+  const { xTicks, yTicks } = axes(x, y, rows.length, every);
   const legend = table.groups.map((name, i) =>
     `<li><span class="swatch" style="background:${fill[i]}"></span>${
       html(name)
@@ -156,6 +148,30 @@ function timeChart(table: Table, every: number, title: string): string {
 </svg>
 <ul class="legend">${legend}</ul>
 </figure>`;
+}
+
+/** The time axis' ticks and the count axis' grid lines, as SVG. */
+function axes(
+  x: ScaleTime<number, number>,
+  y: ScaleLinear<number, number>,
+  rows: number,
+  every: number,
+): { xTicks: string; yTicks: string } {
+  const xTicks = x.ticks(Math.min(8, rows + 1)).map((tick) => {
+    const at = x(tick);
+    return `<g transform="translate(${at},${
+      HEIGHT - MARGIN.bottom
+    })"><line y2="5" stroke="#555"/><text y="18" text-anchor="middle">${
+      html(tickLabel(tick, every))
+    }</text></g>`;
+  }).join("");
+  const yTicks = y.ticks(5).map((tick) => {
+    const at = y(tick);
+    return `<g transform="translate(${MARGIN.left},${at})"><line x2="${
+      WIDTH - MARGIN.left - MARGIN.right
+    }" stroke="#e5e5e5"/><text x="-6" dy="0.32em" text-anchor="end">${tick}</text></g>`;
+  }).join("");
+  return { xTicks, yTicks };
 }
 
 /** A time axis label: the date at day steps, else the time of day. */
@@ -235,20 +251,7 @@ export function statsPage(counts: Counts): string {
     }</td></tr>`
   ).join("");
   const untimed = untimedNote(counts);
-  const messages = counts.messages!;
-  const messageRows = messages.top.map(([text, n]) =>
-    `<tr><td class="n">${n}</td><td class="message">${html(text)}</td></tr>`
-  ).join("");
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Log report: ${html(counts.file)}</title>
-<style>
-${PAGE_STYLE}</style>
-</head>
+  return `${pageHead(`Log report: ${counts.file}`)}
 <body>
 <h1>Log report: ${html(counts.file)}</h1>
 <p class="summary"><span id="total-lines">${counts.total}</span> lines, ${
@@ -274,17 +277,41 @@ ${
   }</section>
 <section><h2>Busiest tags</h2>${ranking(details.tag, "tags", "tag")}</section>
 </div>
-<h2>Most frequent messages</h2>
-<p class="note">Numbers are folded to #, so "reading 42" and "reading 17" count as one${
-    messages.exact
-      ? ""
-      : "; counts are lower bounds, as the log holds too many different messages to count them all"
-  }.</p>
-<table id="messages"><thead><tr><th class="n">lines</th><th>message</th></tr></thead><tbody>${messageRows}</tbody></table>
+${frequentMessages(counts.messages!)}
 <p class="note">Made by logging_basic --stats at ${
     html(rfc3339(Date.now()))
   }.</p>
 </body>
 </html>
 `;
+}
+
+/** The page's head: its title, and a policy that lets it load nothing. */
+function pageHead(title: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${html(title)}</title>
+<style>
+${PAGE_STYLE}</style>
+</head>`;
+}
+
+/** The "Most frequent messages" section. */
+function frequentMessages(
+  messages: { top: [string, number][]; exact: boolean },
+): string {
+  const rows = messages.top.map(([text, n]) =>
+    `<tr><td class="n">${n}</td><td class="message">${html(text)}</td></tr>`
+  ).join("");
+  return `<h2>Most frequent messages</h2>
+<p class="note">Numbers are folded to #, so "reading 42" and "reading 17" count as one${
+    messages.exact
+      ? ""
+      : "; counts are lower bounds, as the log holds too many different messages to count them all"
+  }.</p>
+<table id="messages"><thead><tr><th class="n">lines</th><th>message</th></tr></thead><tbody>${rows}</tbody></table>`;
 }

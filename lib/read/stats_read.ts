@@ -2,12 +2,12 @@
  * Reading a log fast, for `--stats`: its lines, 64 KiB at a time, and the
  * fields of each line (time, level, host, tag, text) taken out by character
  * codes where the line is in the logger's own form, by the full reader
- * (lib/log_line.ts, lib/wire.ts) where it is JSON or syslog. A file with a NUL
+ * (lib/log/log_line.ts, lib/log/wire.ts) where it is JSON or syslog. A file with a NUL
  * byte is refused: the logger always escapes it, so that is not its log.
  *
  * @example
  * ```ts
- * import { FieldReader, forEachLine } from "./lib/stats_read.ts";
+ * import { FieldReader, forEachLine } from "./stats_read.ts";
  * const fields = new FieldReader({ who: true, text: false });
  * forEachLine("./log.txt", (line) => console.log(fields.read(line).host));
  * ```
@@ -17,7 +17,8 @@
 
 import { fileProblem } from "../log/file_hints.ts";
 import { parseLogLine } from "../log/log_line.ts";
-import { headerEnd, type Level, LEVELS, parseMessage } from "../log/wire.ts";
+import { parseMessage } from "../log/message.ts";
+import { headerEnd, type Level, LEVELS } from "../log/wire.ts";
 
 /** A line longer than this is counted by its start: the header is there. */
 export const MAX_LINE_CHARS = 1 << 20;

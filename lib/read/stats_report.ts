@@ -1,32 +1,31 @@
 /**
- * What `--stats` prints: the counts of lib/stats.ts as a terminal table with
+ * What `--stats` prints: the counts of lib/read/stats.ts as a terminal table with
  * a bar per bucket, as CSV for a spreadsheet, or as JSON. (The HTML page is
- * lib/stats_page.ts.)
+ * lib/read/stats_page.ts.)
  *
  * Group names come from senders: they are escaped for a terminal, quoted and
  * kept from starting a spreadsheet formula in CSV, and escaped in JSON.
  *
  * @example
  * ```ts
- * import { countLog } from "./lib/stats.ts";
- * import { statsCsv } from "./lib/stats_report.ts";
+ * import { countLog } from "./stats.ts";
+ * import { statsCsv } from "./stats_report.ts";
  * console.log(statsCsv(countLog({ file: "./log.txt", filters, by: "level" })));
  * ```
  *
  * @module
  */
 
-import { plural } from "../cli/args.ts";
+import { plural } from "../base/words.ts";
 import { escapeControlText, escapeJson } from "../log/escape.ts";
-import type { StatsFormat } from "../cli/logger_options.ts";
 import {
   countLog,
   type CountOptions,
   type Counts,
-  formatDuration,
   OTHER,
   type Table,
 } from "./stats.ts";
+import { formatDuration, rfc3339, type StatsFormat } from "./stats_options.ts";
 
 /** Group columns in the terminal table; the rest are summed as "other". */
 const TABLE_GROUPS = 6;
@@ -49,11 +48,6 @@ export function bucketLabel(start: number, every: number): string {
   if (every % 86_400_000 === 0) return iso.slice(0, 10);
   if (every % 60_000 === 0) return `${iso.slice(0, 16)}Z`;
   return `${iso.slice(0, 19)}Z`;
-}
-
-/** RFC 3339, to the second: 2026-11-24T10:00:00Z. */
-export function rfc3339(time: number): string {
-  return `${new Date(time).toISOString().slice(0, 19)}Z`;
 }
 
 /** A bar of `n` against `max`, in eighths of a character. */

@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  countLog,
-  foldNumbers,
-  formatDuration,
-  MAX_GROUPS,
-  MAX_ROWS,
-  OTHER,
-  parseDuration,
-} from "./stats.ts";
+import { countLog, foldNumbers, MAX_GROUPS, MAX_ROWS, OTHER } from "./stats.ts";
+import { formatDuration, parseDuration } from "./stats_options.ts";
 import { bucketLabel, statsCsv } from "./stats_report.ts";
 import { headerEnd } from "../log/wire.ts";
 

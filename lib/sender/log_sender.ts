@@ -1,12 +1,10 @@
 /**
  * The sender library: {@link LogSender}, a connection to the logger that
- * stays open (open once, log many, close), and what the one-shot command
- * shares with it: the message as sent, CurveZMQ client keys, and the
- * handshake monitor that tells a refused key from a missing logger.
+ * stays open (open once, log many, close), for Deno programs and `--stdin`.
  *
  * @example
  * ```ts
- * import { LogSender } from "./log_cmd_basic.ts"; // re-exported from here
+ * import { LogSender } from "./lib/sender/log_sender.ts";
  * const log = new LogSender({ host: "desktop.local", tag: "sensor" });
  * log.info("started");
  * await log.close(); // delivers what is queued
@@ -15,21 +13,16 @@
  * @module
  */
 
-import { isKey, KEYS_DIR, readKeyFile } from "../curve/keys.ts";
-import { UsageError } from "../cli/args.ts";
-import {
-  connectEndpoint,
-  hostPort,
-  type SenderOptions,
-} from "../cli/sender_options.ts";
 import { formatMessage, hostName, type Level } from "../log/wire.ts";
+import { Context, poll, type Socket, ZMQ } from "../zmq/sockets.ts";
+import { connectEndpoint, hostPort } from "./endpoint.ts";
 import {
-  Context,
-  curveKeyPair,
-  poll,
-  type Socket,
-  ZMQ,
-} from "../zmq/sockets.ts";
+  curveClientOptions,
+  handshakeProblem,
+  type SenderCurve,
+  WAIT_NOTICE_MS,
+  watchHandshakes,
+} from "./handshake.ts";
 
 /** The logger's host and port when not told: the same as log_cmd_basic.ts's HOST and PORT. */
 const LOGGER_HOST = "localhost";
@@ -37,9 +30,6 @@ const LOGGER_PORT = 5555;
 
 /** Messages a LogSender keeps while the logger is unreachable. */
 export const BUFFER_SIZE = 10_000;
-
-/** How long the logger may be missing before we say that we are waiting. */
-export const WAIT_NOTICE_MS = 500;
 
 /** How often a LogSender looks whether the logger refused its key, in ms. */
 const HANDSHAKE_CHECK_MS = 100;
@@ -55,26 +45,6 @@ const encoder = new TextEncoder();
 function programName(): string {
   const file = Deno.mainModule.split("/").pop() ?? PROGRAM;
   return file.replace(/\.[^.]*$/, "").replace(/[\s:]/g, "_") || PROGRAM;
-}
-
-/**
- * The message as the command sends it: bare, or with the header the options
- * ask for.
- *
- * @example
- * ```ts
- * wireText({ ...options, header: true, level: "warn", tag: "backup" }, "disk"); // "<warn> - pi backup: disk"
- * ```
- */
-export function wireText(options: SenderOptions, text: string): string {
-  if (!options.header) return text;
-  return formatMessage({
-    level: options.level,
-    sent: options.timestamps ? new Date().toISOString() : undefined,
-    host: options.hostname ?? hostName(),
-    tag: options.tag ?? PROGRAM,
-    text,
-  });
 }
 
 /** How to reach the logger, and what to say about the messages. */
@@ -95,113 +65,6 @@ export interface LogSenderOptions {
   bufferSize?: number;
   /** CurveZMQ: the logger's public key and this sender's key pair. */
   curve?: SenderCurve;
-}
-
-/** A sender's CurveZMQ keys: the logger's public key and its own pair. */
-export interface SenderCurve {
-  serverKey: string;
-  publicKey: string;
-  secretKey: string;
-}
-
-/**
- * The CurveZMQ keys the command line names: the logger's public key (given,
- * or read from its file) and this sender's pair (read, or made for this run).
- * A `--curve-server-key` that is neither a key nor a file is a usage error.
- */
-export function senderCurve(options: SenderOptions): SenderCurve | undefined {
-  if (options.curveServerKey === undefined) return undefined;
-  const given = options.curveServerKey;
-  if (!isKey(given) && !mayBeFile(given)) {
-    throw new UsageError(
-      `Cannot send as '--curve-server-key' must be the logger's public key (40 characters of Z85) or a file in ${KEYS_DIR} that holds it: current value is ${
-        JSON.stringify(given)
-      }`,
-    );
-  }
-  const serverKey = isKey(given)
-    ? given
-    : readKeyFile(given, "--curve-server-key", false, PROGRAM).publicKey;
-  const own = options.curveKey === undefined
-    ? curveKeyPair()
-    : readKeyFile(options.curveKey, "--curve-key", true, PROGRAM);
-  return { serverKey, publicKey: own.publicKey, secretKey: own.secretKey! };
-}
-
-/**
- * Whether `value` may name a key file: it exists, or it is written as a path
- * (with a `/` or a file name's extension) that Deno may not look at. A bare
- * word such as `notakey` outside ./keys is taken for a mistyped key.
- */
-function mayBeFile(value: string): boolean {
-  try {
-    Deno.statSync(value);
-    return true;
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotCapable)) return false;
-    return /^(\/|\.\.?\/|~)/.test(value) || /\.[A-Za-z]{1,5}$/.test(value);
-  }
-}
-
-/** Socket options that make a PUSH socket a CurveZMQ client. */
-export function curveClientOptions(
-  curve?: SenderCurve,
-): Record<number, string> {
-  if (curve === undefined) return {};
-  return {
-    [ZMQ.CURVE_SERVERKEY]: curve.serverKey,
-    [ZMQ.CURVE_PUBLICKEY]: curve.publicKey,
-    [ZMQ.CURVE_SECRETKEY]: curve.secretKey,
-  };
-}
-
-let monitors = 0;
-
-/**
- * A socket that hears how `socket`'s handshakes end (libzmq's socket
- * monitor): a refused or missing CurveZMQ key would otherwise look like a
- * missing logger.
- */
-export function watchHandshakes(context: Context, socket: Socket): Socket {
-  const endpoint = `inproc://${PROGRAM}-handshakes-${monitors++}`;
-  const events = ZMQ.EVENT_HANDSHAKE_SUCCEEDED |
-    ZMQ.EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-    ZMQ.EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ.EVENT_HANDSHAKE_FAILED_AUTH;
-  const what = "Cannot watch the handshake with the logger";
-  socket.monitor(endpoint, events, what);
-  const monitor = context.socket(ZMQ.PAIR, { [ZMQ.LINGER]: 0 });
-  monitor.connect(endpoint, what);
-  return monitor;
-}
-
-/**
- * Why the handshake with the logger failed, if `monitor` heard that it did;
- * `onSucceeded` is called when it heard of one that succeeded.
- */
-export function handshakeProblem(
-  monitor: Socket,
-  where: string,
-  curve?: SenderCurve,
-  onSucceeded?: () => void,
-): string | undefined {
-  let problem: string | undefined;
-  for (let frames; (frames = monitor.receiveFrames()) !== undefined;) {
-    // Event frame: the event (16 bits) and a value (32 bits), little-endian.
-    const event = new DataView(frames[0].buffer).getUint16(0, true);
-    if (event === ZMQ.EVENT_HANDSHAKE_SUCCEEDED) {
-      onSucceeded?.();
-    } else if (event === ZMQ.EVENT_HANDSHAKE_FAILED_AUTH && curve) {
-      problem =
-        `the logger at ${where} refused this sender: its CurveZMQ public key ${curve.publicKey} is not on the logger's --curve-allow list`;
-    } else if (curve) {
-      problem ??=
-        `the CurveZMQ handshake with the logger at ${where} failed: is --curve-server-key the logger's public key, and does the logger run with --curve-key?`;
-    } else {
-      problem ??=
-        `the handshake with the logger at ${where} failed: if it runs with --curve-key, give its public key with --curve-server-key`;
-    }
-  }
-  return problem;
 }
 
 /**

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { sendLines } from "./lib/send_lines.ts";
+ * import { sendLines } from "./send_lines.ts";
  * // some_program | ./log_cmd_basic.ts --stdin
  * await sendLines(options, undefined, 65536);
  * ```
@@ -14,14 +14,19 @@
  * @module
  */
 
-import { describe, Interrupted } from "../cli/args.ts";
-import { LogSender, type SenderCurve, WAIT_NOTICE_MS } from "./log_sender.ts";
-import {
-  HEADER_ROOM,
-  hostPort,
-  type SenderOptions,
-  splitText,
-} from "../cli/sender_options.ts";
+import { describe, Interrupted } from "../base/errors.ts";
+import { hostPort } from "./endpoint.ts";
+import { type SenderCurve, WAIT_NOTICE_MS } from "./handshake.ts";
+import { LogSender } from "./log_sender.ts";
+import { HEADER_ROOM, type HeaderOptions, splitText } from "./message_text.ts";
+
+/** What `--stdin` needs of the command line. */
+export interface StdinOptions extends HeaderOptions {
+  host: string;
+  port: number;
+  /** Give up after this many seconds without a logger; by default never. */
+  timeout?: number;
+}
 
 const PROGRAM = "log_cmd_basic";
 
@@ -42,7 +47,7 @@ function count(n: number): string {
  * tell which queued messages the logger received.
  */
 export async function sendLines(
-  options: SenderOptions,
+  options: StdinOptions,
   curve: SenderCurve | undefined,
   maxMessageSize: number,
 ): Promise<void> {
@@ -57,7 +62,7 @@ export async function sendLines(
 
 /** One `--stdin` run: its sender, what it has counted, and how it ends. */
 class StdinRun {
-  readonly #options: SenderOptions;
+  readonly #options: StdinOptions;
   readonly #sender: LogSender;
   readonly #where: string;
   readonly #timeoutMs: number;
@@ -75,7 +80,7 @@ class StdinRun {
   #stop: (reason: Interrupted) => void = () => {};
 
   constructor(
-    options: SenderOptions,
+    options: StdinOptions,
     curve: SenderCurve | undefined,
     maxMessageSize: number,
   ) {

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { addonsFor, ZEROMQ_BUILDS } from "./lib/addon.ts";
+ * import { addonsFor, ZEROMQ_BUILDS } from "./addon.ts";
  * addonsFor("x86_64-unknown-linux-gnu", ZEROMQ_BUILDS)[0].path;
  * // "linux/x64/node/glibc-127-Release/addon.node"
  * ```

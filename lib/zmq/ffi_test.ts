@@ -1,4 +1,4 @@
-/** Unit tests: what lib/zmq_ffi.ts says without touching libzmq. */
+/** Unit tests: what lib/zmq/ffi.ts says without touching libzmq. */
 
 import assert from "node:assert/strict";
 import { compiledLoadProblem } from "./ffi.ts";

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { Context, ZMQ } from "./lib/zmq.ts";
+ * import { Context, ZMQ } from "./sockets.ts";
  * await using context = new Context();
  * using push = context.socket(ZMQ.PUSH, { [ZMQ.LINGER]: -1 });
  * push.connect("tcp://localhost:5555");

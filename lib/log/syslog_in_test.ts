@@ -1,8 +1,10 @@
 /** Unit tests: syslog frames in (RFC 5424 and 3164) read as log messages. */
 
 import assert from "node:assert/strict";
-import { parseSyslog, SEVERITY } from "./syslog.ts";
-import { LEVELS, parseMessage } from "./wire.ts";
+import { SEVERITY } from "../forward/syslog_out.ts";
+import { parseSyslog } from "./syslog_in.ts";
+import { parseMessage } from "./message.ts";
+import { LEVELS } from "./wire.ts";
 
 /** What rsyslog's omczmq sends with RSYSLOG_SyslogProtocol23Format (seen from Debian's rsyslogd 8.2302). */
 const FROM_RSYSLOG =

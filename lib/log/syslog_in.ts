@@ -1,16 +1,13 @@
 /**
- * The syslog wire formats. Out: RFC 5424, as the logger forwards its lines
- * to a syslog server (`--forward`): level to severity, the sender's host to
- * HOSTNAME, the tag to APP-NAME, the sent time (else the received time) to
- * TIMESTAMP, the text to MSG. In: a message that is an RFC 5424 frame (as
- * rsyslog's omczmq sends it) or an RFC 3164 one is understood the other way
- * round ({@link parseSyslog}).
+ * Syslog messages coming in: a message that is an RFC 5424 frame (as
+ * rsyslog's omczmq sends it) or an RFC 3164 one is read as a log message
+ * ({@link parseSyslog}): severity to level, HOSTNAME to host, APP-NAME (or
+ * TAG) to tag, TIMESTAMP to the sent time, MSG to text. Going out is
+ * lib/forward/syslog_out.ts.
  *
  * @example
  * ```ts
- * import { formatSyslog, parseSyslog } from "./lib/syslog.ts";
- * formatSyslog({ level: "warn", host: "pi", tag: "backup", text: "disk" }, { facility: 1 });
- * // "<12>1 - pi backup - - - disk"
+ * import { parseSyslog } from "./syslog_in.ts";
  * parseSyslog("<11>1 2026-11-24T10:00:00.123+01:00 pi backup - - - disk failed\n");
  * // { level: "error", sent: "2026-11-24T09:00:00.123Z", host: "pi", tag: "backup", text: "disk failed" }
  * ```
@@ -18,91 +15,11 @@
  * @module
  */
 
-import { UsageError } from "../cli/args.ts";
 import type { Level, LogMessage } from "./wire.ts";
-
-/** Syslog severities of the levels (RFC 5424 section 6.2.1). */
-export const SEVERITY: Record<Level, number> = {
-  debug: 7,
-  info: 6,
-  warn: 4,
-  error: 3,
-  critical: 2,
-};
-
-/** Syslog facilities by name (RFC 5424 section 6.2.1, names as syslog.conf has them). */
-export const FACILITIES: Record<string, number> = {
-  kern: 0,
-  user: 1,
-  mail: 2,
-  daemon: 3,
-  auth: 4,
-  syslog: 5,
-  lpr: 6,
-  news: 7,
-  uucp: 8,
-  cron: 9,
-  authpriv: 10,
-  ftp: 11,
-  local0: 16,
-  local1: 17,
-  local2: 18,
-  local3: 19,
-  local4: 20,
-  local5: 21,
-  local6: 22,
-  local7: 23,
-};
-
-/**
- * Reads `--facility`: a name such as `user` or `local0`, or its number.
- *
- * @example
- * ```ts
- * parseFacility("local3", "--facility"); // 19
- * ```
- */
-export function parseFacility(text: string, flag: string): number {
-  const name = text.toLowerCase();
-  if (Object.hasOwn(FACILITIES, name)) return FACILITIES[name];
-  if (/^\d{1,2}$/.test(text) && Number(text) <= 23) return Number(text);
-  throw new UsageError(
-    `Cannot forward as '${flag}' must be a syslog facility such as user, daemon or local0-local7 (or 0-23): current value is ${
-      JSON.stringify(text)
-    }`,
-  );
-}
-
-/** A header field as RFC 5424 allows it: printable US-ASCII, at most `max`, or "-". */
-function field(value: string | undefined, max: number): string {
-  if (value === undefined || value === "") return "-";
-  return value.replace(/[^\x21-\x7e]/g, "_").slice(0, max);
-}
-
-/**
- * A message as an RFC 5424 syslog message (without framing): PRI from the
- * facility and the level, TIMESTAMP the sent time else `received` else "-".
- *
- * @example
- * ```ts
- * formatSyslog({ level: "error", text: "hi" }, { facility: 1, received: "2026-11-24T10:00:00.000Z" });
- * // "<11>1 2026-11-24T10:00:00.000Z - - - - - hi"
- * ```
- */
-export function formatSyslog(
-  message: LogMessage,
-  options: { facility: number; received?: string },
-): string {
-  const pri = options.facility * 8 + SEVERITY[message.level];
-  const time = message.sent ?? options.received ?? "-";
-  return `<${pri}>1 ${time} ${field(message.host, 255)} ${
-    field(message.tag, 48)
-  } - - - ${message.text}`;
-}
 
 /**
  * The level of each syslog severity, 0 (emerg) to 7 (debug): the inverse of
- * {@link SEVERITY} where it has one (SEVERITY[LEVEL_OF_SEVERITY[n]] is n for
+ * SEVERITY (lib/forward/syslog_out.ts) where it has one (SEVERITY[LEVEL_OF_SEVERITY[n]] is n for
  * 2, 3, 4, 6, 7); emerg and alert are critical, notice is info.
  */
 const LEVEL_OF_SEVERITY: readonly Level[] = [

@@ -1,8 +1,13 @@
 /** Unit tests: What the sender sends. */
 
 import assert from "node:assert/strict";
-import { parseSenderArgs } from "../../log_cmd_basic.ts";
-import { wireText } from "./log_sender.ts";
+import { parseSenderArgs as parse } from "../cli/sender_options.ts";
+import { wireText } from "./message_text.ts";
+
+/** The sender's command line with the book's defaults. */
+function parseSenderArgs(args: string[]) {
+  return parse(args, { host: "localhost", port: 5555, maxMessageSize: 65536 });
+}
 
 Deno.test("wireText sends the bare message unless a header was asked for", () => {
   const plain = parseSenderArgs(["arg1", "arg2"])!;
