@@ -1,5 +1,6 @@
 /**
- * The sender's command line: its options, typed, and its `--help`.
+ * The sender's command line: its options, typed. Its `--help` is
+ * lib/cli/sender_usage.ts.
  *
  * Options come first; the first word that is not an option (or everything
  * after `--`) starts the message, so a message may hold words such as `-3`.

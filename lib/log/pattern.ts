@@ -4,23 +4,23 @@
  *
  * Why: a pattern is the operator's, but the text it is matched against is
  * any sender's. JavaScript's usual regexp engine backtracks, and on some
- * patterns it takes exponential time on some texts: `(a+)+$` against 33 a's
- * and a `!` (34 bytes) takes about 20 minutes, twice that for each further
- * a. The logger matches on its one thread, so meanwhile it writes no line,
- * answers no `--status` and handles no SIGTERM.
+ * patterns it takes exponential time on some texts: `(a+)+$` against a few
+ * dozen a's and a `!` takes minutes, twice as long for each further a. The
+ * logger matches on its one thread, so meanwhile it writes no line, answers
+ * no `--status` and handles no SIGTERM.
  *
  * V8 has a second engine that runs in time linear in the text: with
  * {@link LINEAR_ENGINE_FLAG} (the logger's shebang gives it, and
  * `deno task compile` bakes it into the binaries; `node:v8`'s
  * `setFlagsFromString` is too late to turn it on), a pattern compiled with
  * the `l` flag runs on it. Every filter that is more than plain text does:
- * about 5 µs on a 100-byte message (the usual engine takes 0.3 µs) and 3 to
- * 6 ms on 64 KiB whatever the pattern. Plain text (`heartbeat`, `^pi`) has
- * nothing to backtrack over and stays on the usual engine. Leaving a match
- * on the usual engine until it has backtracked 50,000 times (the flag's
- * second half) is not enough: that count starts again at each position in
- * the text, so an unanchored `(.*a){4}` never reaches it and took 1.2 s on
- * 64 KiB of x's, 11 s on 512 KiB.
+ * slower than the usual engine on a short message, but linear in the text
+ * whatever the pattern. Plain text (`heartbeat`, `^pi`) has nothing to
+ * backtrack over and stays on the usual engine. Leaving a match on the
+ * usual engine until it has backtracked 50,000 times (the flag's second
+ * half) is not enough: that count starts again at each position in the
+ * text, so an unanchored `(.*a){4}` never reaches it and still takes seconds
+ * on a 64 KiB message.
  * Patterns the linear engine cannot run are refused at start: backreferences
  * (`\1`, `\k<name>`), lookaheads (`(?=`, `(?!`), `(?i:...)` groups, and
  * counted repeats that copy a part more than 16 times (`a{17}`, `(a{4}){5}`;

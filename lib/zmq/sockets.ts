@@ -158,8 +158,8 @@ export class Socket implements Disposable {
    * {@link receive} into `buffer` from byte `at` on, at most `maxSize` bytes
    * (the caller makes sure they fit), without waiting: its size, or -1 when
    * nothing was waiting. It gives libzmq an address inside `buffer`, so the
-   * logger's hot path makes no object per message (a subarray each was 14%
-   * of its CPU time, in garbage collection).
+   * logger's hot path makes no object per message for the garbage collector
+   * (bench/results.md, Issue 18).
    */
   receiveAt(buffer: Uint8Array, at: number, maxSize: number): number {
     if (buffer !== this.#buffer) {
@@ -173,8 +173,7 @@ export class Socket implements Disposable {
     const zmq = lib();
     while (true) {
       // A BigInt, not a number: Deno's fast call takes only BigInts for
-      // "usize" (a number made it take the slow path: 1.4 CPU s per
-      // million instead of 0.7).
+      // "usize"; a number takes the slow path, at twice the CPU.
       const rc = zmq.zmq_recv_at(
         this.handle,
         BigInt(this.#address + at),
