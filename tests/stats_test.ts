@@ -343,7 +343,7 @@ Deno.test("--stats refuses bad input in one line: unknown --by, a bucket of 0m, 
   await refused(
     [],
     1,
-    /^logging_basic: Cannot count '\.\/log\.txt' as line 3 is not a log line: it holds a NUL byte, which the logger never writes \(is it a log file\?\)\n$/,
+    /^logging_basic: Cannot count '\.\/log\.txt' as line 3 is not a log line: it holds a NUL byte and other control characters, which the logger never writes \(is it a log file\?\)\n$/,
   );
   Deno.removeSync(`${dir.path}/log.txt`);
   await refused([], 1, /^logging_basic: Cannot read log file '\.\/log\.txt': /);

@@ -22,6 +22,7 @@
 import { describe } from "../base/errors.ts";
 import { plural } from "../base/words.ts";
 import { openLogFile, openRegularFile, sharedWarning } from "./open_file.ts";
+import { repairTornEnd } from "./torn_end.ts";
 
 /** How often a logger that cannot write tries again. */
 const WRITE_RETRY_MS = 1000;
@@ -72,10 +73,17 @@ export class LogFile implements Disposable {
   /** Whether fstat may tell if the open file was removed. */
   #checkLinks = true;
 
+  /**
+   * What was mended at the end of the file as it was found (a line cut
+   * short, NUL bytes after a crash), in words; `undefined` when it was whole.
+   */
+  readonly repaired: string | undefined;
+
   /** Opens `path` for appending, or explains in one line why it cannot. */
   constructor(readonly path: string, readonly program: string) {
     this.#file = openLogFile(path);
     this.#warnIfShared();
+    this.repaired = repairTornEnd(this.#file);
   }
 
   /** Says on stderr when anyone may write to the file now open. */

@@ -118,6 +118,11 @@ export class Logger implements Disposable {
     this.#sockets = [socket, control?.socket, gate?.socket, accepts?.socket]
       .filter((s) => s !== undefined);
     this.#signals = this.#listenForSignals();
+    const repaired = parts.file.repaired;
+    if (repaired !== undefined) {
+      console.error(`${parts.program}: ${repaired}`);
+      this.note(repaired, "warn");
+    }
   }
 
   [Symbol.dispose](): void {

@@ -106,6 +106,8 @@ export interface Counts {
   implausible: number;
   /** Lines read. */
   read: number;
+  /** NUL bytes skipped (a crash can leave runs of them). */
+  nulBytes: number;
   /** With `details`: the tables by level, host and tag, and frequent messages. */
   details?: Record<GroupBy, Table>;
   /** The most frequent messages, digits folded to "#"; `exact` false once MAX_MESSAGES was passed. */
@@ -333,7 +335,7 @@ export function countLog(options: CountOptions): Counts {
     text: needText,
   });
   let read = 0;
-  forEachLine(options.file, (line) => {
+  const nulBytes = forEachLine(options.file, (line) => {
     read++;
     const fields = reader.read(line);
     if (filterAll && dropReason(fields, options.filters) !== undefined) return;
@@ -359,6 +361,7 @@ export function countLog(options: CountOptions): Counts {
     table,
     ...tally,
     read,
+    nulBytes,
     details: options.details
       ? Object.fromEntries(
         series.map((one) => [one.by, one === main ? table : one.table()]),

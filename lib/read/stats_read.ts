@@ -2,8 +2,10 @@
  * Reading a log fast, for `--stats`: its lines, 64 KiB at a time, and the
  * fields of each line (time, level, host, tag, text) taken out by character
  * codes where the line is in the logger's own form, by the full reader
- * (lib/log/log_line.ts, lib/log/wire.ts) where it is JSON or syslog. A file with a NUL
- * byte is refused: the logger always escapes it, so that is not its log.
+ * (lib/log/log_line.ts, lib/log/wire.ts) where it is JSON or syslog. A run of
+ * NUL bytes (what a crash can leave) ends the line before it and is skipped,
+ * counted; a line with a NUL byte and other raw control characters is
+ * refused: the logger escapes them all, so that file is not its log.
  *
  * @example
  * ```ts
@@ -43,22 +45,23 @@ for (const level of LEVELS) LEVEL_BY_INITIAL[level.charCodeAt(0)] = level;
 /**
  * Calls `onLine` with each line of the file at `path`, without its newline,
  * reading it once in chunks: memory stays bounded whatever the file's size
- * (a line is cut at MAX_LINE_CHARS). Throws one line when the file cannot be
- * read or holds a NUL byte.
+ * (a line is cut at MAX_LINE_CHARS). Returns how many NUL bytes it skipped.
+ * Throws one line when the file cannot be read or is not a log.
  *
  * @example
  * ```ts
  * let lines = 0;
- * forEachLine("./log.txt", () => lines++);
+ * forEachLine("./log.txt", () => lines++); // 0: no NUL bytes skipped
  * ```
  */
 export function forEachLine(
   path: string,
   onLine: (line: string) => void,
-): void {
+): number {
   using file = openToRead(path);
   const chunk = new Uint8Array(CHUNK_BYTES);
   const decoder = new TextDecoder();
+  const lines = new NulRuns(path, onLine);
   let rest = "";
   let skipping = false; // in the part of an over-long line past MAX_LINE_CHARS
   let restSuspect = false;
@@ -68,18 +71,18 @@ export function forEachLine(
     const text = n === 0
       ? decoder.decode()
       : decoder.decode(chunk.subarray(0, n), { stream: true });
-    // The logger escapes control characters: a NUL byte (in every binary
-    // file) says this is not its log. Lines are looked at only then.
+    // The logger escapes control characters: a NUL byte is rare, and only
+    // then are lines looked at for it.
     const suspect = text.includes("\0");
     let from = 0;
     for (let end; (end = text.indexOf("\n", from)) !== -1; from = end + 1) {
       lineNumber++;
       const line = skipping ? rest : rest + text.slice(from, end);
-      if (suspect || restSuspect) notLogged(line, lineNumber, path);
       rest = "";
       skipping = false;
+      if (suspect || restSuspect) lines.split(line, lineNumber);
+      else onLine(line);
       restSuspect = false;
-      onLine(line);
     }
     if (!skipping) {
       restSuspect ||= suspect;
@@ -91,10 +94,34 @@ export function forEachLine(
     }
     if (n === 0) break;
   }
-  if (rest !== "") {
-    lineNumber++;
-    notLogged(rest, lineNumber, path);
-    onLine(rest);
+  if (rest !== "") lines.split(rest, lineNumber + 1);
+  return lines.skipped;
+}
+
+/**
+ * Lines that may hold NUL bytes: each run of them ends the line before it
+ * (a crash cut that line short) and is skipped, counted. A line with a NUL
+ * byte and any other raw control character is refused: not a log.
+ */
+class NulRuns {
+  skipped = 0;
+
+  constructor(
+    readonly path: string,
+    readonly onLine: (line: string) => void,
+  ) {}
+
+  split(line: string, lineNumber: number): void {
+    if (!line.includes("\0")) return this.onLine(line);
+    if (/[\x01-\x08\x0b-\x1f\x7f]/.test(line)) {
+      throw new Error(
+        `Cannot count '${this.path}' as line ${lineNumber} is not a log line: it holds a NUL byte and other control characters, which the logger never writes (is it a log file?)`,
+      );
+    }
+    for (const piece of line.split(/\0+/)) {
+      if (piece !== "") this.onLine(piece);
+    }
+    this.skipped += line.length - line.replaceAll("\0", "").length;
   }
 }
 
@@ -230,13 +257,6 @@ function startsWithTime(line: string): boolean {
 }
 
 /** Refuses a line with a NUL byte: the logger always escapes it. */
-function notLogged(line: string, lineNumber: number, file: string): void {
-  if (!line.includes("\0")) return;
-  throw new Error(
-    `Cannot count '${file}' as line ${lineNumber} is not a log line: it holds a NUL byte, which the logger never writes (is it a log file?)`,
-  );
-}
-
 function openToRead(path: string): Deno.FsFile {
   try {
     return Deno.openSync(path, { read: true });

@@ -236,6 +236,13 @@ export async function printStats(
   options: Omit<CountOptions, "details"> & { format: StatsFormat },
 ): Promise<void> {
   const counts = countLog({ ...options, details: options.format === "html" });
+  if (counts.nulBytes > 0) {
+    console.error(
+      `logging_basic: skipped ${
+        plural(counts.nulBytes, "NUL byte")
+      } in ${options.file} (a crash or power cut can leave them)`,
+    );
+  }
   let output: string;
   if (options.format === "html") {
     const { statsPage } = await import("./stats_page.ts");
