@@ -105,8 +105,22 @@ export function splitOptions(
   return { options, words: args.slice(i) };
 }
 
-/** Checks a header word (`--tag`, `--hostname`): no spaces, no colon. */
-function parseWord(text: string, flag: string): string {
+/**
+ * The longest `--hostname` and `--tag`, in bytes: with them the header stays
+ * within HEADER_ROOM, so the whole frame fits what the logger takes.
+ */
+const MAX_WORD_BYTES = { "--hostname": 255, "--tag": 128 };
+
+/** Checks a header word (`--tag`, `--hostname`): no spaces, no colon, not too long. */
+function parseWord(text: string, flag: "--hostname" | "--tag"): string {
+  const bytes = encoder.encode(text).length;
+  if (bytes > MAX_WORD_BYTES[flag]) {
+    throw new UsageError(
+      `Cannot send as '${flag}' must be at most ${
+        MAX_WORD_BYTES[flag]
+      } bytes: current value is ${bytes} bytes long`,
+    );
+  }
   if (!/^[^\s:]+$/.test(text)) {
     throw new UsageError(
       `Cannot send as '${flag}' must be one word without ':': current value is ${

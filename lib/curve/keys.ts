@@ -79,9 +79,16 @@ export function parseKeyFile(text: string): CurveKeys | undefined {
   return secretKey === undefined ? { publicKey } : { publicKey, secretKey };
 }
 
-/** The text of a file of keys given to `flag`, or one line on why not. */
+/**
+ * The text of a file of keys given to `flag`, or one line on why not. Only
+ * a regular file of this user (or root) is read: a FIFO would block the
+ * reader until someone writes to it, and another user could have planted
+ * the file in a shared directory.
+ */
 export function readKeyText(path: string, flag: string): string {
   try {
+    const problem = notAKeyFile(Deno.statSync(path));
+    if (problem !== undefined) throw new KeyFileProblem(problem);
     return Deno.readTextFileSync(path);
   } catch (err) {
     const why = err instanceof Deno.errors.NotCapable
@@ -90,6 +97,38 @@ export function readKeyText(path: string, flag: string): string {
       ? "there is no such file"
       : describe(err);
     throw new Error(`Cannot read '${flag}' ${path}: ${why}`);
+  }
+}
+
+class KeyFileProblem extends Error {}
+
+/** Why a file (as stat sees it, through links) is not one to read keys from. */
+function notAKeyFile(info: Deno.FileInfo): string | undefined {
+  if (!info.isFile) {
+    const kind = info.isFifo
+      ? "a FIFO"
+      : info.isDirectory
+      ? "a directory"
+      : info.isSocket
+      ? "a socket"
+      : "a device";
+    return `it is ${kind}, not a regular file`;
+  }
+  const own = ownUserId();
+  if (
+    own !== undefined && info.uid !== null && info.uid !== own && info.uid !== 0
+  ) {
+    return `it belongs to another user (uid ${info.uid}; this runs as uid ${own}), who could change the keys it holds: give it to this user (chown), or remove it`;
+  }
+  return undefined;
+}
+
+/** This process's user id, where Deno may tell it (--allow-sys=uid). */
+function ownUserId(): number | undefined {
+  try {
+    return Deno.uid() ?? undefined;
+  } catch {
+    return undefined;
   }
 }
 

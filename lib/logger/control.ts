@@ -125,14 +125,15 @@ export class ControlServer implements Disposable {
 
   /** Answers the waiting request, if there is one. */
   answer(handlers: ControlHandlers): void {
-    const request = new Uint8Array(MAX_REQUEST);
-    const size = this.socket.receive(request);
-    if (size === -1) return; // nothing after all
-    const words = decoder.decode(
-      request.subarray(0, Math.min(size, MAX_REQUEST)),
-    ).split(" ");
+    // Every frame is taken, or the REP socket could not answer (and the
+    // logger would stop on its error): a request is one frame.
+    const frames = this.socket.receiveFrames(MAX_REQUEST, 2);
+    if (frames === undefined) return; // nothing after all
+    const words = decoder.decode(frames[0]).split(" ");
     let reply: string;
-    if (
+    if (frames.length > 1) {
+      reply = "unknown request: a request is one frame of text";
+    } else if (
       words[0] === "level" && (LEVELS as readonly string[]).includes(words[1])
     ) {
       reply = handlers.setLevel(words[1] as Level);

@@ -113,6 +113,7 @@ class NulRuns {
 
   split(line: string, lineNumber: number): void {
     if (!line.includes("\0")) return this.onLine(line);
+    // deno-lint-ignore no-control-regex -- looking for raw control bytes is the point
     if (/[\x01-\x08\x0b-\x1f\x7f]/.test(line)) {
       throw new Error(
         `Cannot count '${this.path}' as line ${lineNumber} is not a log line: it holds a NUL byte and other control characters, which the logger never writes (is it a log file?)`,

@@ -189,17 +189,26 @@ export class Socket implements Disposable {
 
   /**
    * Takes one waiting multi-frame message without waiting: its frames, each
-   * cut at `maxBytes`; undefined when nothing is waiting.
+   * cut at `maxBytes`, the first `maxFrames` of them (the rest are taken and
+   * dropped, so memory stays bounded whatever the peer sends); undefined
+   * when nothing is waiting.
    */
-  receiveFrames(maxBytes = 256): Uint8Array<ArrayBuffer>[] | undefined {
+  receiveFrames(
+    maxBytes = 256,
+    maxFrames = 16,
+  ): Uint8Array<ArrayBuffer>[] | undefined {
     const frames: Uint8Array<ArrayBuffer>[] = [];
     const more = new Int32Array(1);
     const size = new BigUint64Array([4n]);
+    let taken = 0;
     do {
       const frame = new Uint8Array(maxBytes);
       const length = this.receive(frame);
-      if (length === -1) return frames.length > 0 ? frames : undefined;
-      frames.push(frame.slice(0, Math.min(length, maxBytes)));
+      if (length === -1) return taken > 0 ? frames : undefined;
+      taken++;
+      if (frames.length < maxFrames) {
+        frames.push(frame.slice(0, Math.min(length, maxBytes)));
+      }
       call((zmq) =>
         zmq.zmq_getsockopt(
           this.handle,

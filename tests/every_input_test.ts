@@ -1,0 +1,198 @@
+/**
+ * Every input gets an answer: what a user or a hostile peer may give the
+ * scripts that once met silence, a hang, a crash or a wrong hint, and now
+ * gets one clear line (and nothing is lost).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  freePort,
+  LOGGER,
+  PYTHON,
+  readText,
+  run,
+  send,
+  SENDER,
+  startLogger,
+  tempDir,
+  waitForLines,
+} from "./helpers.ts";
+
+Deno.test("a two-frame request on the control socket gets an answer, and the logger goes on logging and answering", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  await using logger = await startLogger(dir.path, port);
+  const script = `
+import zmq
+context = zmq.Context()
+socket = context.socket(zmq.REQ)
+socket.setsockopt(zmq.LINGER, 0)
+socket.setsockopt(zmq.RCVTIMEO, 5000)
+socket.connect("ipc://./log.txt.ctl")
+socket.send_multipart([b"status", b"x"])
+print(socket.recv().decode())
+socket.close()
+context.term()
+`;
+  const asked = await run(PYTHON, ["-c", script], { cwd: dir.path });
+  assert.equal(asked.code, 0, asked.stderr);
+  assert.equal(
+    asked.stdout,
+    "unknown request: a request is one frame of text\n",
+  );
+  const status = await run(LOGGER, ["--status"], { cwd: dir.path });
+  assert.equal(status.code, 0, status.stderr);
+  assert.equal((await send(["-p", String(port), "still", "here"])).code, 0);
+  assert.equal(await waitForLines(`${dir.path}/log.txt`, 1), "still here\n");
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+});
+
+/** A sender's stderr and status for `args`, with no logger needed. */
+async function refusedSend(args: string[]) {
+  return await run(SENDER, ["--timeout", "1", ...args]);
+}
+
+Deno.test("a header too long for the logger's frame is refused in one line before anything is sent, whatever the text", async () => {
+  const long = "h".repeat(70_000);
+  for (
+    const [args, flag, bytes] of [
+      [["--hostname", long, "x7"], "--hostname", 70_000],
+      [
+        ["--hostname", "h".repeat(1000), "y".repeat(65_000)],
+        "--hostname",
+        1000,
+      ],
+      [["--tag", "t".repeat(1000), "y".repeat(65_000)], "--tag", 1000],
+      [["--stdin", "--hostname", "h".repeat(2000)], "--hostname", 2000],
+    ] as const
+  ) {
+    const out = await refusedSend([...args]);
+    assert.equal(out.code, 2, `${flag}: ${out.stderr}`);
+    assert.match(
+      out.stderr,
+      new RegExp(
+        `^log_cmd_basic: Cannot send as '${flag}' must be at most \\d+ bytes: current value is ${bytes} bytes long\\n$`,
+      ),
+    );
+  }
+});
+
+Deno.test("a long host name and tag within the limits reach the log whole", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  await using logger = await startLogger(dir.path, port);
+  const host = "h".repeat(255);
+  const tag = "t".repeat(128);
+  const text = "y".repeat(65_024 - 1);
+  const out = await send([
+    "-p",
+    String(port),
+    "--hostname",
+    host,
+    "--tag",
+    tag,
+    text,
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  const line = await waitForLines(`${dir.path}/log.txt`, 1);
+  assert.equal(line, `<info> - ${host} ${tag}: ${text}\n`);
+  await logger.stop();
+});
+
+Deno.test("a FIFO where a key file or the allow-list should be is refused in one line: no hang at start, on --reopen, or in the sender", async () => {
+  using dir = tempDir();
+  Deno.mkdirSync(`${dir.path}/keys`);
+  const made = await run(LOGGER, ["--keygen"], { cwd: dir.path });
+  assert.equal(made.code, 0, made.stderr);
+  Deno.writeTextFileSync(`${dir.path}/keys/logger.key`, made.stdout, {
+    mode: 0o600,
+  });
+  const publicKey = /public-key = "(.{40})"/.exec(made.stdout)![1];
+  Deno.writeTextFileSync(`${dir.path}/keys/allowed.txt`, `${publicKey} me\n`);
+  const fifo = (path: string) => run("mkfifo", [path]);
+  assert.equal((await fifo(`${dir.path}/keys/pipe.key`)).code, 0);
+  // At start: the logger's key pair.
+  const start = await run(LOGGER, [
+    "-p",
+    String(freePort()),
+    "--curve-key",
+    "keys/pipe.key",
+  ], { cwd: dir.path });
+  assert.equal(start.code, 1);
+  assert.match(
+    start.stderr,
+    /^logging_basic: Cannot read '--curve-key' keys\/pipe\.key: it is a FIFO, not a regular file\n$/,
+  );
+  // The sender's --curve-server-key, with --timeout 3: no hang.
+  const sender = await run(SENDER, [
+    "--timeout",
+    "3",
+    "--curve-server-key",
+    "keys/pipe.key",
+    "hi",
+  ], { cwd: dir.path });
+  assert.equal(sender.code, 1);
+  assert.match(
+    sender.stderr,
+    /^log_cmd_basic: Cannot read '--curve-server-key' keys\/pipe\.key: it is a FIFO, not a regular file\n$/,
+  );
+  // On --reopen: the allow-list replaced by a FIFO keeps the list it had.
+  const port = freePort();
+  await using logger = await startLogger(dir.path, port, [
+    "--curve-key",
+    "keys/logger.key",
+    "--curve-allow",
+    "keys/allowed.txt",
+  ]);
+  Deno.removeSync(`${dir.path}/keys/allowed.txt`);
+  assert.equal((await fifo(`${dir.path}/keys/allowed.txt`)).code, 0);
+  const reopen = await run(LOGGER, ["--reopen"], { cwd: dir.path });
+  assert.equal(reopen.code, 0, reopen.stderr);
+  const status = await run(LOGGER, ["--status"], { cwd: dir.path });
+  assert.equal(status.code, 0, status.stderr);
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+  assert.match(
+    end.stderr,
+    /logging_basic: Cannot read '--curve-allow' keys\/allowed\.txt: it is a FIFO, not a regular file; still using the allow-list it had\n/,
+  );
+  assert.equal(readText(`${dir.path}/log.txt`).includes("\0"), false);
+});
+
+/** Whether the tests run as root (chown to another user needs it). */
+const AS_ROOT = (await run("id", ["-u"])).stdout.trim() === "0";
+
+Deno.test({
+  name:
+    "an allow-list another user owns is refused in one line, as a log file of another user is" +
+    (AS_ROOT ? "" : " (skipped: chown needs root)"),
+  ignore: !AS_ROOT,
+  async fn() {
+    using dir = tempDir();
+    Deno.mkdirSync(`${dir.path}/keys`);
+    const made = await run(LOGGER, ["--keygen"], { cwd: dir.path });
+    Deno.writeTextFileSync(`${dir.path}/keys/logger.key`, made.stdout, {
+      mode: 0o600,
+    });
+    const publicKey = /public-key = "(.{40})"/.exec(made.stdout)![1];
+    const allowed = `${dir.path}/keys/allowed.txt`;
+    Deno.writeTextFileSync(allowed, `${publicKey} me\n`);
+    Deno.chownSync(allowed, 54321, null);
+    const out = await run(LOGGER, [
+      "-p",
+      String(freePort()),
+      "--curve-key",
+      "keys/logger.key",
+      "--curve-allow",
+      "keys/allowed.txt",
+    ], { cwd: dir.path });
+    assert.equal(out.code, 1);
+    assert.equal(
+      out.stderr,
+      "logging_basic: Cannot read '--curve-allow' keys/allowed.txt: it belongs to another user (uid 54321; this runs as uid 0), who could change the keys it holds: give it to this user (chown), or remove it\n",
+    );
+  },
+});
