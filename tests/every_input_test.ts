@@ -196,3 +196,59 @@ Deno.test({
     );
   },
 });
+
+Deno.test("refusals held back to keep the log short are still counted in it when the logger stops within the minute", async () => {
+  using dir = tempDir();
+  Deno.mkdirSync(`${dir.path}/keys`);
+  const made = await run(LOGGER, ["--keygen"], { cwd: dir.path });
+  Deno.writeTextFileSync(`${dir.path}/keys/logger.key`, made.stdout, {
+    mode: 0o600,
+  });
+  const publicKey = /public-key = "(.{40})"/.exec(made.stdout)![1];
+  // Allowed: a key no sender below has.
+  const other = (await run(LOGGER, ["--keygen"], { cwd: dir.path })).stdout;
+  const allowedKey = /public-key = "(.{40})"/.exec(other)![1];
+  Deno.writeTextFileSync(`${dir.path}/keys/allowed.txt`, `${allowedKey} x\n`);
+  const port = freePort();
+  await using logger = await startLogger(dir.path, port, [
+    "--curve-key",
+    "keys/logger.key",
+    "--curve-allow",
+    "keys/allowed.txt",
+  ]);
+  // 15 senders, each with a key of its own: each waits until it is refused.
+  const script = `
+import sys, zmq
+from zmq.utils.monitor import recv_monitor_message
+context = zmq.Context()
+refused = 0
+for i in range(15):
+    socket = context.socket(zmq.PUSH)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.curve_serverkey = sys.argv[2].encode()
+    socket.curve_publickey, socket.curve_secretkey = zmq.curve_keypair()
+    monitor = socket.get_monitor_socket()
+    monitor.setsockopt(zmq.RCVTIMEO, 10000)
+    socket.connect("tcp://127.0.0.1:%s" % sys.argv[1])
+    while True:
+        event = recv_monitor_message(monitor)["event"]
+        if event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+            refused += 1
+            break
+    socket.disable_monitor()
+    monitor.close()
+    socket.close()
+print(refused)
+context.term()
+`;
+  const senders = await run(PYTHON, ["-c", script, String(port), publicKey]);
+  assert.equal(senders.stdout, "15\n", senders.stderr);
+  const end = await logger.stop();
+  assert.equal(end.code, 0, end.stderr);
+  const log = readText(`${dir.path}/log.txt`);
+  assert.equal(log.match(/ refused a sender at /g)?.length, 10, log);
+  assert.match(
+    log,
+    / refused 5 more senders with other keys not in keys\/allowed\.txt \(not logged one by one: over 10 refusals in 60 s\)\n$/,
+  );
+});

@@ -109,6 +109,11 @@ export class SenderGate implements Disposable {
     }, ${added.length} added, ${removed.length} removed`;
   }
 
+  /** The count of refusals held back so far, for the log before it stops. */
+  lastWord(): string | undefined {
+    return this.#refusals.heldBack(true);
+  }
+
   [Symbol.dispose](): void {
     this.#socket.close();
   }
@@ -167,10 +172,15 @@ export class RefusalLog {
     } is not in ${this.allowList}${again}`;
   }
 
-  /** Once the time is up, the line that counts refusals not logged one by one. */
-  heldBack(): string | undefined {
+  /**
+   * Once the time is up (or now, when the logger stops: `final`), the line
+   * that counts refusals not logged one by one.
+   */
+  heldBack(final = false): string | undefined {
     if (this.#heldBack === 0) return undefined;
-    if (this.now() - this.#windowStart < REFUSAL_LOG_MS) return undefined;
+    if (!final && this.now() - this.#windowStart < REFUSAL_LOG_MS) {
+      return undefined;
+    }
     const count = this.#heldBack;
     this.#heldBack = 0;
     return `refused ${count} more sender${

@@ -36,3 +36,15 @@ Deno.test("RefusalLog logs a key once a minute, and at most 10 keys a minute in 
     } is not in keys/allowed.txt (and 2 more times since)`,
   );
 });
+
+Deno.test("RefusalLog says what it held back at once when the logger stops, before the minute is up", () => {
+  const now = 1_000_000;
+  const refusals = new RefusalLog("keys/allowed.txt", () => now);
+  for (let i = 0; i < 13; i++) refusals.refused(`${i}`.padStart(40, "k"), "x");
+  assert.equal(refusals.heldBack(), undefined);
+  assert.equal(
+    refusals.heldBack(true),
+    "refused 3 more senders with other keys not in keys/allowed.txt (not logged one by one: over 10 refusals in 60 s)",
+  );
+  assert.equal(refusals.heldBack(true), undefined, "said once");
+});

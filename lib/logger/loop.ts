@@ -226,7 +226,14 @@ export class Logger implements Disposable {
     // Before we wait: the next message goes to the file a --reopen opened.
     await file.flush(() => this.#stopping);
     if (this.#reloadKeys) this.#reloadAllowList();
-    if (this.#stopping) return !(await this.#drained(this.#taken));
+    if (this.#stopping) {
+      if (!(await this.#drained(this.#taken))) return true;
+      // What was held back to keep the log short is still counted in it.
+      const held = gate?.lastWord();
+      if (held !== undefined) this.note(held, "warn");
+      await file.flush(() => true);
+      return false;
+    }
     if (this.#taken > 0) {
       await this.#hearSignals();
     } else if (options.forward !== undefined) {
