@@ -239,6 +239,8 @@ function bind(socket: Socket, options: LoggerOptions): void {
     if (!(err instanceof ZmqError)) throw err;
     const why = err.errno === ZMQ.EADDRINUSE
       ? `port ${options.port} is already in use (is another logger running?)`
+      : err.errno === ZMQ.ENODEV
+      ? `${options.bind} is neither an address of this machine nor the name of one of its interfaces (--bind takes those, or * for all)`
       : err.reason;
     throw new Error(`Cannot listen on ${endpoint}: ${why}`);
   }

@@ -252,3 +252,56 @@ context.term()
     / refused 5 more senders with other keys not in keys\/allowed\.txt \(not logged one by one: over 10 refusals in 60 s\)\n$/,
   );
 });
+
+Deno.test("a logger that fails to start leaves no empty log behind, keeps a log that was there, and one that started keeps its log even empty", async () => {
+  using dir = tempDir();
+  const log = `${dir.path}/log.txt`;
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  try {
+    const inUse = await run(LOGGER, ["-p", String(port)], { cwd: dir.path });
+    assert.equal(inUse.code, 1);
+    assert.match(inUse.stderr, /port \d+ is already in use/);
+    assert.deepEqual([...Deno.readDirSync(dir.path)], [], "nothing left");
+  } finally {
+    taken.close();
+  }
+  const badBind = await run(LOGGER, [
+    "-p",
+    String(freePort()),
+    "--bind",
+    "nosuch.invalid",
+  ], { cwd: dir.path });
+  assert.equal(badBind.code, 1);
+  assert.equal(
+    badBind.stderr,
+    `logging_basic: Cannot listen on tcp://nosuch.invalid:${
+      /:(\d+):/.exec(badBind.stderr)?.[1]
+    }: nosuch.invalid is neither an address of this machine nor the name of one of its interfaces (--bind takes those, or * for all)\n`,
+  );
+  assert.deepEqual([...Deno.readDirSync(dir.path)], [], "nothing left");
+  // A log that was there stays, even empty.
+  Deno.writeTextFileSync(log, "");
+  const again = await run(LOGGER, ["-p", "1", "--bind", "nosuch.invalid"], {
+    cwd: dir.path,
+  });
+  assert.equal(again.code, 1);
+  assert.equal(readText(log), "");
+  Deno.removeSync(log);
+  // Started, then stopped with nothing logged: the book keeps an empty log.
+  await using logger = await startLogger(dir.path, freePort());
+  await logger.stop();
+  assert.equal(Deno.statSync(log).size, 0);
+});
+
+Deno.test("--host with a port in it is refused in one line naming --port", async () => {
+  const out = await run(SENDER, ["--host", "localhost:31931", "hi"]);
+  assert.equal(out.code, 2);
+  assert.equal(
+    out.stderr,
+    `log_cmd_basic: Cannot send as '--host' must be a host name or IP address, without a port (give that with --port 31931): current value is "localhost:31931"\n`,
+  );
+  // IPv6 addresses keep their colons.
+  const v6 = await run(SENDER, ["--host", "::1", "--timeout", "0.2", "hi"]);
+  assert.doesNotMatch(v6.stderr, /without a port/);
+});

@@ -206,6 +206,15 @@ function parseHost(host: string): string {
       }`,
     );
   }
+  // One colon is a port written into the host: IPv6 has at least two.
+  const port = /^([^:\[\]]+):(\d+)$/.exec(host);
+  if (port !== null) {
+    throw new UsageError(
+      `Cannot send as '--host' must be a host name or IP address, without a port (give that with --port ${
+        port[2]
+      }): current value is ${JSON.stringify(host)}`,
+    );
+  }
   return host;
 }
 

@@ -29,6 +29,16 @@ const WRITE_RETRY_MS = 1000;
 
 const encoder = new TextEncoder();
 
+/** Whether something is at `path`; true when Deno may not look. */
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (err) {
+    return !(err instanceof Deno.errors.NotFound);
+  }
+}
+
 /** Grows as needed; holds the bytes of the lines to write next. */
 export class LineBuffer {
   bytes = new Uint8Array(1 << 17);
@@ -79,11 +89,24 @@ export class LogFile implements Disposable {
    */
   readonly repaired: string | undefined;
 
+  /** The file was made by this object, and nothing has used it yet. */
+  #madeUnused: boolean;
+
   /** Opens `path` for appending, or explains in one line why it cannot. */
   constructor(readonly path: string, readonly program: string) {
+    this.#madeUnused = !exists(path);
     this.#file = openLogFile(path);
     this.#warnIfShared();
     this.repaired = repairTornEnd(this.#file);
+  }
+
+  /**
+   * Says the file is in use: from now on it stays when closed. Until then a
+   * file this object made, still empty, is removed when it is closed, so a
+   * logger that fails to start (its port is taken) leaves nothing behind.
+   */
+  keep(): void {
+    this.#madeUnused = false;
   }
 
   /** Says on stderr when anyone may write to the file now open. */
@@ -214,7 +237,24 @@ export class LogFile implements Disposable {
 
   /** Closes the file; what is not flushed is not written. */
   close(): void {
+    const remove = this.#madeUnused && this.#empty();
     this.#file.close();
+    if (remove) {
+      try {
+        Deno.removeSync(this.path);
+      } catch {
+        // Not ours to remove after all: it stays, empty.
+      }
+    }
+  }
+
+  /** Whether the open file is empty; false when Deno may not tell. */
+  #empty(): boolean {
+    try {
+      return this.#file.statSync().size === 0;
+    } catch {
+      return false;
+    }
   }
 
   [Symbol.dispose](): void {

@@ -118,6 +118,7 @@ export class Logger implements Disposable {
     this.#sockets = [socket, control?.socket, gate?.socket, accepts?.socket]
       .filter((s) => s !== undefined);
     this.#signals = this.#listenForSignals();
+    parts.file.keep(); // the logger has started: its file stays, even empty
     const repaired = parts.file.repaired;
     if (repaired !== undefined) {
       console.error(`${parts.program}: ${repaired}`);

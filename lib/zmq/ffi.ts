@@ -110,6 +110,7 @@ export const ZMQ = {
   POLLIN: 1,
   POLLOUT: 2,
   EINTR: 4,
+  ENODEV: 19,
   EAGAIN: 11,
   EADDRINUSE: 98,
   ENFILE: 23,
