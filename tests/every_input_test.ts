@@ -305,3 +305,35 @@ Deno.test("--host with a port in it is refused in one line naming --port", async
   const v6 = await run(SENDER, ["--host", "::1", "--timeout", "0.2", "hi"]);
   assert.doesNotMatch(v6.stderr, /without a port/);
 });
+
+Deno.test("--show and --stats of a file the shebang does not allow suggest reading it only; a log.txt that is a symbolic link is named as one", async () => {
+  using dir = tempDir();
+  Deno.writeTextFileSync(`${dir.path}/other.txt`, "a line\n");
+  for (const mode of ["--show", "--stats"]) {
+    const out = await run(LOGGER, [mode, "--file", "other.txt"], {
+      cwd: dir.path,
+    });
+    assert.equal(out.code, 1);
+    const hint = /start it as: (.*)$/m.exec(out.stderr)?.[1];
+    assert.ok(hint, out.stderr);
+    assert.doesNotMatch(hint, /--allow-write/);
+    assert.match(hint, / --allow-read=other\.txt /);
+    // The hint works as given.
+    const shell = await run("bash", ["-c", `exec ${hint}`], {
+      cwd: dir.path,
+      env: {
+        PATH: `${Deno.execPath().replace(/\/[^/]*$/, "")}:${
+          Deno.env.get("PATH")
+        }`,
+      },
+    });
+    assert.equal(shell.code, 0, shell.stderr);
+  }
+  Deno.symlinkSync("other.txt", `${dir.path}/log.txt`);
+  const shown = await run(LOGGER, ["--show"], { cwd: dir.path });
+  assert.equal(shown.code, 1);
+  assert.equal(
+    shown.stderr,
+    "logging_basic: Cannot read log file './log.txt': it is a symbolic link (to other.txt), and the logger reads and writes only a regular file, never through a link: give --file the file itself\n",
+  );
+});

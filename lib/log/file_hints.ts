@@ -56,7 +56,8 @@ export function loggerRunCommand(
   return [
     "deno run -q --no-prompt -P=logging_basic",
     LINEAR_ENGINE_FLAG,
-    flag("write", grants.write),
+    // An empty --allow-write= would allow every file: left out instead.
+    ...(grants.write.length === 0 ? [] : [flag("write", grants.write)]),
     flag("read", grants.read),
     ...(grants.net === undefined ? [] : [flag("net", [grants.net])]),
     ...[loggerScript(), ...args].map(shellQuote),
@@ -89,18 +90,38 @@ export function fileProblem(
   access: "read" | "write",
 ): string {
   if (err instanceof Deno.errors.NotCapable) {
+    const link = symbolicLink(path);
+    if (link !== undefined) {
+      return `it is a symbolic link (to ${link}), and the logger reads and writes only a regular file, never through a link: give --file the file itself`;
+    }
     if (Deno.build.standalone) {
       return `this binary was not given ${access} permission for it, as it may use only the log file it was built for; build one for it: deno task compile --file ${
         shellQuote(path)
       }`;
     }
-    return `Deno was not given ${access} permission for it (the shebang allows ${SHEBANG_LOG_FILE} only); start the logger as: ${
+    // --show and --stats only read; the logger also writes, and removes
+    // its control socket beside the log at exit.
+    const reading = Deno.args.some((arg) =>
+      arg === "--show" || arg === "--stats"
+    );
+    return `Deno was not given ${access} permission for it (the shebang allows ${SHEBANG_LOG_FILE} only); start ${
+      reading ? "it" : "the logger"
+    } as: ${
       loggerRunCommand(
-        // The control socket beside the log: the logger removes it at exit.
-        { write: [path, `${path}.ctl`], read: [path] },
+        { write: reading ? [] : [path, `${path}.ctl`], read: [path] },
         argsFor(path),
       )
     }`;
   }
   return describe(err);
+}
+
+/** Where the symbolic link at `path` points, or undefined if it is none (or Deno may not look). */
+function symbolicLink(path: string): string | undefined {
+  try {
+    if (!Deno.lstatSync(path).isSymlink) return undefined;
+    return JSON.stringify(Deno.readLinkSync(path)).slice(1, -1);
+  } catch {
+    return undefined;
+  }
 }
