@@ -100,7 +100,8 @@ export function transformFor(
 /**
  * Takes the messages queued on the socket, without waiting, and adds their
  * lines to `out`. ZeroMQ writes each message straight into `out`; with no
- * transform it stays there as it came, followed by a newline. Each frame of a
+ * transform it stays there as it came (less one newline at its end),
+ * followed by a newline. Each frame of a
  * multi-frame message is a message of its own, as the book's recv() loop
  * reads them. Returns how many messages it took (at most MAX_BATCH).
  */
@@ -121,8 +122,12 @@ export function receiveQueued(
     if (size === -1) break;
     taken++;
     received += size;
+    // One newline at the end of a frame ends it (rsyslog's omczmq adds
+    // one to each): the line's own newline stands for it.
+    const end = size > 0 && out.bytes[start + size - 1] === 0x0a
+      ? start + size - 1
+      : start + size;
     if (transform === undefined) {
-      const end = start + size;
       // Rare: a character that could forge a line or fool a terminal.
       out.length = escaper.unsafeAt(out.bytes, start, end);
       if (out.length < end) escaper.escapeTail(out, end);
@@ -131,7 +136,7 @@ export function receiveQueued(
       counts.logged++;
       continue;
     }
-    const line = transform(out.bytes.subarray(start, start + size));
+    const line = transform(out.bytes.subarray(start, end));
     if (line === "level") counts.droppedLevel++;
     else if (line === "filter") counts.droppedFilter++;
     else {
