@@ -424,3 +424,34 @@ Deno.test("--stats --format html counts long messages by their start: the page s
   assert.ok(out.stdout.length < 40_000, `${out.stdout.length} characters`);
   assert.match(out.stdout, /<td class="message">a{200}…<\/td>/);
 });
+
+Deno.test("--stats --by host keeps its memory bounded on a log from 1,000 hosts over 7 days, and counts each host's lines", async () => {
+  using dir = tempDir();
+  // 100,000 lines, host i every 1,000th line, spread over 7 days in order.
+  const span = 7 * 24 * HOUR;
+  const lines: string[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    const time = new Date(START + Math.floor(i * span / 100_000));
+    const host = `host-${String(i % 1000).padStart(4, "0")}.example.lan`;
+    lines.push(`${time.toISOString()} <info> - ${host} app: reading ${i}`);
+  }
+  Deno.writeTextFileSync(`${dir.path}/log.txt`, lines.join("\n") + "\n");
+  const out = await run("/usr/bin/time", [
+    "-f",
+    "%M",
+    LOGGER,
+    "--stats",
+    "--by",
+    "host",
+    "--format",
+    "json",
+  ], { cwd: dir.path });
+  assert.equal(out.code, 0, out.stderr);
+  const peakMiB = Number(out.stderr.trim().split("\n").at(-1)) / 1024;
+  // Every bucket once held a slot for every host: 725 MiB here before.
+  assert.ok(peakMiB < 200, `peak RSS ${peakMiB.toFixed(0)} MiB`);
+  const counts = JSON.parse(out.stdout);
+  assert.equal(counts.total, 100_000);
+  assert.equal(counts.groups.length, 1000);
+  for (const total of Object.values(counts.totals)) assert.equal(total, 100);
+});

@@ -21,9 +21,15 @@
  */
 
 import { dropReason, type Filters, keepsAll } from "../log/log_line.ts";
-import { formatDuration, type GroupBy } from "./stats_options.ts";
+import { type GroupBy } from "./stats_options.ts";
+import {
+  fitToScreen,
+  NONE,
+  Series,
+  STEPS,
+  type Table,
+} from "./stats_series.ts";
 import { FieldReader, forEachLine } from "./stats_read.ts";
-import { LEVELS } from "../log/wire.ts";
 
 /** What `--stats` was asked for. */
 export interface CountOptions {
@@ -39,38 +45,8 @@ export interface CountOptions {
   details?: boolean;
 }
 
-/** Buckets chosen when `--every` is not given: a screenful. */
-export const SCREEN_ROWS = 30;
-/** Most rows a table may have: `--every 1s` over a year would be 31 million. */
-export const MAX_ROWS = 100_000;
-/** Most groups kept apart; lines of later new hosts or tags count as OTHER. */
-export const MAX_GROUPS = 1000;
-/** The group of lines beyond MAX_GROUPS. */
-export const OTHER = "(other)";
-/** The group of lines that do not say (no host, no tag). */
-export const NONE = "(none)";
 /** Messages kept for "most frequent": a bounded count (Misra-Gries). */
 export const MAX_MESSAGES = 5000;
-
-/** Bucket lengths to pick from by default; each divides the next. */
-export const STEPS = [
-  1_000,
-  5_000,
-  10_000,
-  30_000,
-  60_000,
-  300_000,
-  600_000,
-  1_800_000,
-  3_600_000,
-  10_800_000,
-  21_600_000,
-  43_200_000,
-  86_400_000,
-  604_800_000,
-  2_419_200_000, // 4 weeks
-  31_449_600_000, // 52 weeks
-];
 
 /** Times before this (1970) are a sender's broken clock: taken as none. */
 const EARLIEST = 0;
@@ -78,17 +54,6 @@ const EARLIEST = 0;
 const LATEST_AHEAD_MS = 86_400_000;
 /** A message counted for "most frequent" is cut to this many characters. */
 const MAX_MESSAGE_CHARS = 200;
-
-/** Counts per bucket for one way of grouping. */
-export interface Table {
-  by: GroupBy;
-  /** Group names, the busiest first (levels in their order). */
-  groups: string[];
-  /** One row per bucket from the first to the last, empty ones included. */
-  rows: { start: number; counts: number[]; total: number }[];
-  /** Per group: every counted line, timed or not. */
-  totals: number[];
-}
 
 /** What `--stats` counted. */
 export interface Counts {
@@ -112,135 +77,6 @@ export interface Counts {
   details?: Record<GroupBy, Table>;
   /** The most frequent messages, digits folded to "#"; `exact` false once MAX_MESSAGES was passed. */
   messages?: { top: [string, number][]; exact: boolean };
-}
-
-/** Counts per bucket and group; buckets grow coarser as it goes unless fixed. */
-class Series {
-  readonly #rows = new Map<number, number[]>();
-  readonly #names = new Map<string, number>();
-  readonly #totals: number[] = [];
-  #lastStart = NaN;
-  #lastRow: number[] = [];
-
-  constructor(
-    readonly by: GroupBy,
-    public step: number,
-    readonly fixed: boolean,
-  ) {
-    if (by === "level") LEVELS.forEach((level) => this.#index(level));
-  }
-
-  #index(name: string): number {
-    let index = this.#names.get(name);
-    if (index === undefined) {
-      if (this.#names.size >= MAX_GROUPS && name !== OTHER) {
-        return this.#index(OTHER);
-      }
-      index = this.#names.size;
-      this.#names.set(name, index);
-      this.#totals.push(0);
-    }
-    return index;
-  }
-
-  add(time: number, name: string): void {
-    const index = this.#index(name);
-    this.#totals[index]++;
-    if (Number.isNaN(time)) return;
-    let start = this.#startOf(time);
-    if (start !== this.#lastStart) {
-      let row = this.#rows.get(start);
-      if (row === undefined && this.#rows.size >= MAX_ROWS) {
-        this.#tooMany(); // coarser buckets: this one may be there now
-        start = this.#startOf(time);
-        row = this.#rows.get(start);
-      }
-      if (row === undefined) {
-        row = [];
-        this.#rows.set(start, row);
-      }
-      this.#lastStart = start;
-      this.#lastRow = row;
-    }
-    this.#lastRow[index] = (this.#lastRow[index] ?? 0) + 1;
-  }
-
-  #startOf(time: number): number {
-    return time >= 0 ? time - time % this.step : time - mod(time, this.step);
-  }
-
-  /** Too many buckets: coarser ones, or a clear refusal when --every fixed it. */
-  #tooMany(): void {
-    const next = STEPS.find((step) => step > this.step);
-    if (this.fixed || next === undefined) {
-      throw new Error(
-        `Cannot count as '--every ${
-          formatDuration(this.step)
-        }' makes more than ${MAX_ROWS} rows for this log: pick a longer one, or narrow it with --since/--until`,
-      );
-    }
-    this.regroup(next);
-  }
-
-  /** Merges the buckets into ones of `step` (a multiple of the current). */
-  regroup(step: number): void {
-    if (step === this.step) return;
-    const merged = new Map<number, number[]>();
-    for (const [start, row] of this.#rows) {
-      const to = start - mod(start, step);
-      const into = merged.get(to);
-      if (into === undefined) merged.set(to, row);
-      else row.forEach((n, i) => into[i] = (into[i] ?? 0) + (n ?? 0));
-    }
-    this.#rows.clear();
-    for (const [start, row] of merged) this.#rows.set(start, row);
-    this.step = step;
-    this.#lastStart = NaN;
-  }
-
-  /** The first and last bucket starts, or undefined with none. */
-  span(): [number, number] | undefined {
-    if (this.#rows.size === 0) return undefined;
-    let first = Infinity;
-    let last = -Infinity;
-    for (const start of this.#rows.keys()) {
-      first = Math.min(first, start);
-      last = Math.max(last, start);
-    }
-    return [first, last];
-  }
-
-  /** The table: every bucket from first to last, groups busiest first. */
-  table(): Table {
-    const names = [...this.#names.keys()];
-    const order = names.map((_, i) => i);
-    if (this.by !== "level") {
-      order.sort((a, b) =>
-        this.#totals[b] - this.#totals[a] || names[a].localeCompare(names[b])
-      );
-    }
-    const rows: Table["rows"] = [];
-    const span = this.span();
-    if (span !== undefined) {
-      const count = (span[1] - span[0]) / this.step + 1;
-      if (count > MAX_ROWS) this.#tooMany();
-      for (let start = span[0]; start <= span[1]; start += this.step) {
-        const row = this.#rows.get(start) ?? [];
-        const counts = order.map((i) => row[i] ?? 0);
-        rows.push({
-          start,
-          counts,
-          total: counts.reduce((sum, n) => sum + n, 0),
-        });
-      }
-    }
-    return {
-      by: this.by,
-      groups: order.map((i) => names[i]),
-      rows,
-      totals: order.map((i) => this.#totals[i]),
-    };
-  }
 }
 
 /** A bounded count of the most frequent texts (Misra-Gries). */
@@ -291,23 +127,6 @@ function messageKey(text: string): string {
   return folded.length > MAX_MESSAGE_CHARS
     ? `${folded.slice(0, MAX_MESSAGE_CHARS)}…`
     : folded;
-}
-
-/** `a mod b`, also for times before 1970. */
-function mod(a: number, b: number): number {
-  return ((a % b) + b) % b;
-}
-
-/** Regroups `series` into the shortest step that gives a screenful of rows. */
-function fitToScreen(series: Series): void {
-  const span = series.span();
-  if (span === undefined) return;
-  series.regroup(
-    STEPS.find((step) =>
-      step >= series.step &&
-      Math.floor(span[1] / step) - Math.floor(span[0] / step) < SCREEN_ROWS
-    ) ?? STEPS[STEPS.length - 1],
-  );
 }
 
 /**

@@ -29,7 +29,8 @@ import {
 import { area, curveStepAfter, stack } from "d3-shape";
 import { plural } from "../base/words.ts";
 import { escapeControlText } from "../log/escape.ts";
-import { type Counts, OTHER, type Table } from "./stats.ts";
+import type { Counts } from "./stats.ts";
+import { OTHER, type Table } from "./stats_series.ts";
 import { formatDuration, rfc3339 } from "./stats_options.ts";
 
 /** Colours of the levels, quiet to loud. */

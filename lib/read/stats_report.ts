@@ -18,13 +18,8 @@
 
 import { plural } from "../base/words.ts";
 import { escapeControlText, escapeJson } from "../log/escape.ts";
-import {
-  countLog,
-  type CountOptions,
-  type Counts,
-  OTHER,
-  type Table,
-} from "./stats.ts";
+import { countLog, type CountOptions, type Counts } from "./stats.ts";
+import { OTHER, type Table } from "./stats_series.ts";
 import { formatDuration, rfc3339, type StatsFormat } from "./stats_options.ts";
 
 /** Group columns in the terminal table; the rest are summed as "other". */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { countLog, foldNumbers, MAX_GROUPS, MAX_ROWS, OTHER } from "./stats.ts";
+import { countLog, foldNumbers } from "./stats.ts";
+import { MAX_GROUPS, MAX_ROWS, OTHER } from "./stats_series.ts";
 import { formatDuration, parseDuration } from "./stats_options.ts";
 import { bucketLabel, statsCsv } from "./stats_report.ts";
 import { headerEnd } from "../log/wire.ts";
