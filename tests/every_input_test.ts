@@ -337,3 +337,36 @@ Deno.test("--show and --stats of a file the shebang does not allow suggest readi
     "logging_basic: Cannot read log file './log.txt': it is a symbolic link (to other.txt), and the logger reads and writes only a regular file, never through a link: give --file the file itself\n",
   );
 });
+
+/** Whether this machine has IPv6 on loopback (::1). */
+const HAS_IPV6 = (await run("ip", ["-6", "addr", "show", "lo"])).stdout
+  .includes("::1");
+
+Deno.test({
+  name: "the default logger (*) takes senders over IPv6 and IPv4 alike" +
+    (HAS_IPV6 ? "" : " (skipped: no ::1 on this machine)"),
+  ignore: !HAS_IPV6,
+  async fn() {
+    using dir = tempDir();
+    const port = freePort();
+    await using logger = await startLogger(dir.path, port);
+    for (const host of ["::1", "127.0.0.1", "localhost"]) {
+      const out = await send([
+        "--host",
+        host,
+        "-p",
+        String(port),
+        "--timeout",
+        "5",
+        "via",
+        host,
+      ]);
+      assert.equal(out.code, 0, `${host}: ${out.stderr}`);
+    }
+    assert.equal(
+      await waitForLines(`${dir.path}/log.txt`, 3),
+      "via ::1\nvia 127.0.0.1\nvia localhost\n",
+    );
+    await logger.stop();
+  },
+});

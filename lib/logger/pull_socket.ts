@@ -41,7 +41,9 @@ export function pullOptions(
 ): SocketOptions {
   const socket: SocketOptions = {
     [ZMQ.LINGER]: 0, // nothing is ever queued for sending on a PULL socket
-    [ZMQ.IPV6]: options.bind.includes(":") ? 1 : 0,
+    // `*` takes IPv6 and IPv4 senders alike (libzmq falls back to IPv4
+    // alone where the machine has no IPv6); an IPv6 address needs it.
+    [ZMQ.IPV6]: options.bind === "*" || options.bind.includes(":") ? 1 : 0,
     [ZMQ.MAXMSGSIZE]: options.maxMessageSize,
     [ZMQ.RCVHWM]: queuedPerSender(options.maxMessageSize),
     [ZMQ.ZAP_DOMAIN]: ZAP_DOMAIN,
