@@ -12,6 +12,7 @@ import {
   LOGGER,
   PYTHON,
   readText,
+  ROOT,
   run,
   send,
   SENDER,
@@ -369,4 +370,34 @@ Deno.test({
     );
     await logger.stop();
   },
+});
+
+Deno.test("a Deno program in another directory logs through LogSender as the README says to run it", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  await using logger = await startLogger(dir.path, port);
+  using elsewhere = tempDir();
+  Deno.writeTextFileSync(
+    `${elsewhere.path}/app.ts`,
+    `import { LogSender } from "${ROOT}lib/sender/log_sender.ts";
+const log = new LogSender({ port: ${port}, tag: "app", hostname: "h", timestamps: false });
+log.info("from elsewhere");
+if (!(await log.close(10_000))) Deno.exit(1);
+`,
+  );
+  const readme = [
+    `${ROOT}README.md`,
+    ...[...Deno.readDirSync(`${ROOT}docs`)].map((e) => `${ROOT}docs/${e.name}`),
+  ].map(readText).join("\n");
+  const command = /`(deno run -q --config PATH\/TO\/deno\.json [^`]*app\.ts)`/
+    .exec(readme)?.[1];
+  assert.ok(command, "README shows no command for a program elsewhere");
+  const [deno, ...args] = command.replaceAll("PATH/TO/", ROOT).split(" ");
+  const out = await run(deno, args, { cwd: elsewhere.path });
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(
+    await waitForLines(`${dir.path}/log.txt`, 1),
+    "<info> - h app: from elsewhere\n",
+  );
+  await logger.stop();
 });
