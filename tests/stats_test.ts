@@ -65,7 +65,18 @@ function generatedLog() {
   }
   // The book's plain lines, in a log written without --timestamps: untimed.
   lines.push("hello from the book", "another plain line");
-  return { text: `${lines.join("\n")}\n`, expected, byHost, untimed: 2 };
+  // The first and last line's time, to the second, as --stats says them.
+  const at = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  const first = at(START);
+  const last = at(START + 5 * HOUR + (40 + 5 * 7 - 1) * 45_000);
+  return {
+    text: `${lines.join("\n")}\n`,
+    expected,
+    byHost,
+    untimed: 2,
+    first,
+    last,
+  };
 }
 
 function writeLog(dir: string, text: string): void {
@@ -131,7 +142,10 @@ Deno.test("--stats in a terminal: a row per bucket with a bar, totals, the untim
   // Six hours of lines: the shortest bucket that gives at most 30 rows is 30m.
   assert.match(
     lines[0],
-    /^\.\/log\.txt: \d+ lines, 2026-11-24T00:00Z to 2026-11-24T05:30Z, every 30m, by host \(times in UTC\)$/,
+    // The span is the first and last line's time, not bucket starts.
+    new RegExp(
+      `^\\./log\\.txt: \\d+ lines, ${log.first} to ${log.last}, every 30m, by host \\(times in UTC\\)$`,
+    ),
   );
   assert.match(lines[2], /^time\s+(\S+\s+){3}\(none\)\s+total$/);
   const rows = lines.filter((line) => /^2026-11-24T/.test(line));
@@ -454,4 +468,40 @@ Deno.test("--stats --by host keeps its memory bounded on a log from 1,000 hosts 
   assert.equal(counts.total, 100_000);
   assert.equal(counts.groups.length, 1000);
   for (const total of Object.values(counts.totals)) assert.equal(total, 100);
+});
+
+Deno.test("--stats in a terminal tells apart long host names that differ only at their end", async () => {
+  using dir = tempDir();
+  const lines = ["01", "02", "03"].map((n, i) =>
+    `2026-11-24T10:0${i}:00.000Z <info> - raspberrypi-kitchen-${n} app: hi`
+  );
+  writeLog(dir.path, lines.join("\n") + "\n");
+  const out = await stats(["--by", "host"], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  const header = out.stdout.split("\n")[2].split(/\s+/).slice(1, -1);
+  assert.equal(header.length, 3, out.stdout);
+  assert.equal(new Set(header).size, 3, `names alike: ${header}`);
+  for (const name of header) assert.ok(name.length <= 16, name);
+});
+
+Deno.test("--stats --format html says when Busiest hosts shows only some of them", async () => {
+  using dir = tempDir();
+  const lines = Array.from(
+    { length: 12 },
+    (_, i) =>
+      `2026-11-24T10:00:${
+        String(i).padStart(2, "0")
+      }.000Z <info> - pi-${i} app: hi`,
+  );
+  writeLog(dir.path, lines.join("\n") + "\n");
+  const out = await stats(["--format", "html"], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(
+    out.stdout,
+    /<p class="note">The 10 busiest of 12 hosts\.<\/p><table id="hosts">/,
+  );
+  assert.match(
+    out.stdout,
+    /2026-11-24T10:00:00Z to 2026-11-24T10:00:11Z \(UTC, the first and last lines\)/,
+  );
 });

@@ -69,6 +69,9 @@ export interface Counts {
   untimedOutOfRange: number;
   /** Lines whose time was before 1970 or more than a day ahead: taken as none. */
   implausible: number;
+  /** The earliest and latest time of a counted line (Infinity, -Infinity with none). */
+  first: number;
+  last: number;
   /** Lines read. */
   read: number;
   /** NUL bytes skipped (a crash can leave runs of them). */
@@ -144,7 +147,14 @@ export function countLog(options: CountOptions): Counts {
     : [];
   const series = [main, ...others];
   const frequent = options.details ? new FrequentTexts() : undefined;
-  const tally = { total: 0, untimed: 0, untimedOutOfRange: 0, implausible: 0 };
+  const tally = {
+    total: 0,
+    untimed: 0,
+    untimedOutOfRange: 0,
+    implausible: 0,
+    first: Infinity,
+    last: -Infinity,
+  };
   const timeOf = timeInRange(options, tally);
   const filterAll = !keepsAll(options.filters);
   // Only what is counted or filtered on is taken out of a line.
@@ -162,6 +172,10 @@ export function countLog(options: CountOptions): Counts {
     if (time === undefined) return;
     tally.total++;
     if (Number.isNaN(time)) tally.untimed++;
+    else {
+      if (time < tally.first) tally.first = time;
+      if (time > tally.last) tally.last = time;
+    }
     for (const one of series) {
       one.add(
         time,

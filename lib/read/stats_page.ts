@@ -192,6 +192,10 @@ function ranking(table: Table, id: string, noun: string): string {
     .sort((a, b) => b[1] - a[1])
     .slice(0, TOP);
   if (ranked.length === 0) return `<p class="empty">No ${noun}s.</p>`;
+  const all = table.totals.filter((n) => n > 0).length;
+  const shown = all > ranked.length
+    ? `<p class="note">The ${ranked.length} busiest of ${all} ${noun}s.</p>`
+    : "";
   const max = ranked[0][1];
   const rows = ranked.map(([name, n]) =>
     `<tr><td class="name">${
@@ -200,7 +204,7 @@ function ranking(table: Table, id: string, noun: string): string {
       Math.max(1, Math.round((n / max) * 300))
     }" height="14" fill="#4e79a7"/></svg></td></tr>`
   ).join("");
-  return `<table id="${id}"><thead><tr><th>${noun}</th><th>lines</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `${shown}<table id="${id}"><thead><tr><th>${noun}</th><th>lines</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** The page's look: no script, and styles only inline (its CSP says so). */
@@ -241,11 +245,9 @@ function untimedNote(counts: Counts): string {
 export function statsPage(counts: Counts): string {
   const details = counts.details!;
   const level = details.level;
-  const first = counts.table.rows[0]?.start;
-  const last = counts.table.rows.at(-1)?.start;
-  const range = first === undefined
+  const range = counts.first > counts.last
     ? "no timed lines"
-    : `${rfc3339(first)} to ${rfc3339(last!)}`;
+    : `${rfc3339(counts.first)} to ${rfc3339(counts.last)}`;
   const levelTotals = level.groups.map((name, i) =>
     `<tr><td>${html(name)}</td><td class="n" data-level="${html(name)}">${
       level.totals[i]
@@ -257,7 +259,7 @@ export function statsPage(counts: Counts): string {
 <h1>Log report: ${html(counts.file)}</h1>
 <p class="summary"><span id="total-lines">${counts.total}</span> lines, ${
     html(range)
-  } (UTC, the first and last buckets' starts), in buckets of ${
+  } (UTC, the first and last lines), in buckets of ${
     html(formatDuration(counts.every))
   }.</p>
 ${untimed}

@@ -68,10 +68,28 @@ function fewGroups(table: Table): Table {
   };
 }
 
-/** A group name as a terminal may show it: escaped, and cut when long. */
-function shownName(name: string): string {
-  const safe = escapeControlText(name);
-  return safe.length > NAME_WIDTH ? `${safe.slice(0, NAME_WIDTH - 1)}…` : safe;
+/**
+ * The column names of the table: each escaped, and cut to NAME_WIDTH at its
+ * end, else (where that makes two alike: names of a fleet often differ at
+ * their end only) in its middle, else not cut at all.
+ */
+function shownNames(names: string[]): string[] {
+  const safe = names.map(escapeControlText);
+  const head = Math.ceil((NAME_WIDTH - 1) / 2);
+  const cuts = [
+    (name: string) => `${name.slice(0, NAME_WIDTH - 1)}…`,
+    (name: string) =>
+      `${name.slice(0, head)}…${
+        name.slice(name.length - (NAME_WIDTH - 1 - head))
+      }`,
+  ];
+  for (const cut of cuts) {
+    const shown = safe.map((name) =>
+      name.length > NAME_WIDTH ? cut(name) : name
+    );
+    if (new Set(shown).size === shown.length) return shown;
+  }
+  return safe;
 }
 
 /** What the summary says of lines that have no time. */
@@ -107,17 +125,13 @@ function untimedNote(counts: Counts): string[] {
  */
 export function statsText(counts: Counts): string {
   const table = fewGroups(counts.table);
-  const first = table.rows[0]?.start;
-  const last = table.rows.at(-1)?.start;
   const every = formatDuration(counts.every);
   const head = `${counts.file}: ${plural(counts.total, "line")}${
-    first === undefined
+    counts.first > counts.last
       ? ""
-      : `, ${bucketLabel(first, counts.every)} to ${
-        bucketLabel(last!, counts.every)
-      }`
+      : `, ${rfc3339(counts.first)} to ${rfc3339(counts.last)}`
   }, every ${every}, by ${table.by} (times in UTC)`;
-  const names = table.groups.map(shownName);
+  const names = shownNames(table.groups);
   const labelWidth = Math.max(
     5,
     ...table.rows.map((row) => bucketLabel(row.start, counts.every).length),
