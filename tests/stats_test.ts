@@ -484,15 +484,13 @@ Deno.test("--stats in a terminal tells apart long host names that differ only at
   for (const name of header) assert.ok(name.length <= 16, name);
 });
 
-Deno.test("--stats --format html says when Busiest hosts shows only some of them", async () => {
+Deno.test("--stats --format html says when Busiest hosts shows only some of them, and when a chart's first and last buckets are partial; hosts do not take the levels' colours", async () => {
   using dir = tempDir();
-  const lines = Array.from(
-    { length: 12 },
-    (_, i) =>
-      `2026-11-24T10:00:${
-        String(i).padStart(2, "0")
-      }.000Z <info> - pi-${i} app: hi`,
-  );
+  // 12 hosts, a line every 4 minutes from 10:07 to 10:51: 5-minute buckets.
+  const lines = Array.from({ length: 12 }, (_, i) => {
+    const time = new Date(Date.UTC(2026, 10, 24, 10, 7 + 4 * i));
+    return `${time.toISOString()} <info> - pi-${i} app: hi`;
+  });
   writeLog(dir.path, lines.join("\n") + "\n");
   const out = await stats(["--format", "html"], dir.path);
   assert.equal(out.code, 0, out.stderr);
@@ -502,6 +500,59 @@ Deno.test("--stats --format html says when Busiest hosts shows only some of them
   );
   assert.match(
     out.stdout,
-    /2026-11-24T10:00:00Z to 2026-11-24T10:00:11Z \(UTC, the first and last lines\)/,
+    /2026-11-24T10:07:00Z to 2026-11-24T10:51:00Z \(UTC, the first and last lines\)/,
   );
+  // Its buckets start at 10:05 and 10:50: lower counts there are no dips.
+  assert.match(
+    out.stdout,
+    /<p class="note">The first and last buckets of the charts hold only part of their time/,
+  );
+  // No host is painted in a hue near a level's (info, warn, error, critical).
+  const levelHues = ["#3b82c4", "#f0a020", "#d64541", "#7b1fa2"].map(hue);
+  const byHost = out.stdout.slice(out.stdout.indexOf("by host</h2>"));
+  const chart = byHost.slice(0, byHost.indexOf("</figure>"));
+  const fills = [...chart.matchAll(/fill="(#[0-9a-f]{6})"/g)].map((m) => m[1]);
+  assert.ok(fills.length > 0, chart);
+  for (const fill of fills) {
+    if (saturation(fill) < 0.2) continue; // the grey of (other)
+    for (const level of levelHues) {
+      const apart = Math.abs(hue(fill) - level);
+      assert.ok(
+        Math.min(apart, 360 - apart) >= 25,
+        `${fill} looks like a level`,
+      );
+    }
+  }
 });
+
+/** The red, green and blue of `#rrggbb`, 0 to 1. */
+function rgb(color: string): [number, number, number] {
+  return [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16) / 255) as [
+    number,
+    number,
+    number,
+  ];
+}
+
+/** A colour's hue, in degrees. */
+function hue(color: string): number {
+  const [r, g, b] = rgb(color);
+  const max = Math.max(r, g, b);
+  const d = max - Math.min(r, g, b);
+  if (d === 0) return 0;
+  const h = max === r
+    ? ((g - b) / d) % 6
+    : max === g
+    ? (b - r) / d + 2
+    : (r - g) / d + 4;
+  return (h * 60 + 360) % 360;
+}
+
+/** A colour's saturation (HSL), 0 to 1. */
+function saturation(color: string): number {
+  const [r, g, b] = rgb(color);
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  const light = (max + min) / 2;
+  return max === min ? 0 : (max - min) / (1 - Math.abs(2 * light - 1));
+}

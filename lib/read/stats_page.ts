@@ -41,17 +41,20 @@ const LEVEL_COLORS: Record<string, string> = {
   error: "#d64541",
   critical: "#7b1fa2",
 };
-/** Colours of hosts and tags (Tableau 10). */
+/**
+ * Colours of hosts and tags: each hue at least 25 degrees from the levels'
+ * (blue, orange, red, purple), so a host is never read as a level.
+ */
 const PALETTE = [
-  "#4e79a7",
-  "#f28e2b",
   "#59a14f",
-  "#e15759",
   "#76b7b2",
-  "#edc948",
-  "#b07aa1",
-  "#ff9da7",
-  "#9c755f",
+  "#6b6ecf",
+  "#c85a9b",
+  "#3ca37a",
+  "#b5bd4e",
+  "#a05195",
+  "#8cd17d",
+  "#499894",
 ];
 const OTHER_COLOR = "#bab0ac";
 /** Hosts drawn apart in the chart by host; the rest are "other". */
@@ -262,7 +265,7 @@ export function statsPage(counts: Counts): string {
   } (UTC, the first and last lines), in buckets of ${
     html(formatDuration(counts.every))
   }.</p>
-${untimed}
+${untimed}${partialNote(counts)}
 <table id="levels"><thead><tr><th>level</th><th class="n">lines</th></tr></thead><tbody>${levelTotals}</tbody></table>
 <h2>Lines over time, by level</h2>
 ${timeChart(level, counts.every, "Lines over time, by level")}
@@ -317,4 +320,26 @@ function frequentMessages(
       : "; counts are lower bounds, as the log holds too many different messages to count them all"
   }.</p>
 <table id="messages"><thead><tr><th class="n">lines</th><th>message</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/**
+ * A note when the first or last bucket holds only part of its time (the
+ * log starts or ends inside it), so its lower count is not read as a dip.
+ */
+function partialNote(counts: Counts): string {
+  const rows = counts.table.rows;
+  if (rows.length === 0 || counts.first > counts.last) return "";
+  const from = counts.first > rows[0].start;
+  const to = counts.last < rows.at(-1)!.start + counts.every - 1000;
+  if (!from && !to) return "";
+  const which = from && to
+    ? "first and last buckets"
+    : from
+    ? "first bucket"
+    : "last bucket";
+  return `\n<p class="note">The ${which} of the charts hold only part of their time (the log starts at ${
+    html(rfc3339(counts.first))
+  } and ends at ${
+    html(rfc3339(counts.last))
+  }): a lower count there is not a dip.</p>`;
 }
