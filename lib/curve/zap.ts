@@ -78,7 +78,7 @@ export class SenderGate implements Disposable {
       }
       const name = this.#allowed.get(key);
       if (name === undefined) {
-        const line = this.#refusals.refused(key, decoder.decode(address));
+        const line = this.#refusals.refused(key, peerAddress(address));
         if (line !== undefined) log(line);
       }
       this.#socket.sendFrames([
@@ -117,6 +117,23 @@ export class SenderGate implements Disposable {
   [Symbol.dispose](): void {
     this.#socket.close();
   }
+}
+
+/**
+ * A sender's address as libzmq gives it, for the log: an IPv4 sender of a
+ * socket that listens on IPv6 and IPv4 (`*`) comes as `::ffff:10.0.0.7`,
+ * said as the IPv4 address it is.
+ *
+ * @example
+ * ```ts
+ * peerAddress(new TextEncoder().encode("::ffff:10.0.0.7")); // "10.0.0.7"
+ * ```
+ */
+export function peerAddress(address: Uint8Array): string {
+  return decoder.decode(address).replace(
+    /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i,
+    "$1",
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Unit tests: Refusals of CurveZMQ senders in the log. */
 
 import assert from "node:assert/strict";
-import { RefusalLog } from "./zap.ts";
+import { peerAddress, RefusalLog } from "./zap.ts";
 
 Deno.test("RefusalLog logs a key once a minute, and at most 10 keys a minute in all", () => {
   let now = 1_000_000;
@@ -47,4 +47,11 @@ Deno.test("RefusalLog says what it held back at once when the logger stops, befo
     "refused 3 more senders with other keys not in keys/allowed.txt (not logged one by one: over 10 refusals in 60 s)",
   );
   assert.equal(refusals.heldBack(true), undefined, "said once");
+});
+
+Deno.test("an IPv4 sender of the dual-stack socket is logged by its IPv4 address", () => {
+  const encode = (text: string) => new TextEncoder().encode(text);
+  assert.equal(peerAddress(encode("::ffff:127.0.0.1")), "127.0.0.1");
+  assert.equal(peerAddress(encode("::1")), "::1");
+  assert.equal(peerAddress(encode("fe80::ffff:1")), "fe80::ffff:1");
 });
