@@ -147,14 +147,7 @@ export function countLog(options: CountOptions): Counts {
     : [];
   const series = [main, ...others];
   const frequent = options.details ? new FrequentTexts() : undefined;
-  const tally = {
-    total: 0,
-    untimed: 0,
-    untimedOutOfRange: 0,
-    implausible: 0,
-    first: Infinity,
-    last: -Infinity,
-  };
+  const tally = newTally();
   const timeOf = timeInRange(options, tally);
   const filterAll = !keepsAll(options.filters);
   // Only what is counted or filtered on is taken out of a line.
@@ -201,6 +194,19 @@ export function countLog(options: CountOptions): Counts {
       ) as Record<GroupBy, Table>
       : undefined,
     messages: frequent && { top: frequent.top(20), exact: frequent.exact },
+  };
+}
+
+/** What countLog counts besides the table, all at zero. */
+function newTally() {
+  return {
+    total: 0,
+    untimed: 0,
+    untimedOutOfRange: 0,
+    implausible: 0,
+    /** The earliest and latest time counted. */
+    first: Infinity,
+    last: -Infinity,
   };
 }
 
