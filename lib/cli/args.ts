@@ -185,8 +185,8 @@ export function parsePort(text: string, action: string): number {
 
 /**
  * Says what went wrong on stderr, as `PROGRAM: what`, and gives the exit
- * status: 2 for a usage error, 130 when stopped by Ctrl-C, 1 otherwise. The
- * one place an error is shown.
+ * status: 2 for a usage error, 130 when stopped by Ctrl-C (143 by SIGTERM),
+ * 1 otherwise. The one place an error is shown.
  *
  * @example
  * ```ts
@@ -195,5 +195,9 @@ export function parsePort(text: string, action: string): number {
  */
 export function fail(program: string, err: unknown): number {
   console.error(`${program}: ${describe(err)}`);
-  return err instanceof UsageError ? 2 : err instanceof Interrupted ? 130 : 1;
+  return err instanceof UsageError
+    ? 2
+    : err instanceof Interrupted
+    ? err.exitStatus
+    : 1;
 }

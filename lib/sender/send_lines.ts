@@ -2,7 +2,8 @@
  * `--stdin`: each line of standard input is sent as a message, through a
  * {@link LogSender}. It reads no more than it can send: while the logger is
  * away and the buffer is full it stops reading, so memory stays bounded on
- * endless input.
+ * endless input. It watches a logger it had: one that stops answering is
+ * reported on stderr, and with `--timeout` given up on.
  *
  * @example
  * ```ts
@@ -24,11 +25,30 @@ import { HEADER_ROOM, type HeaderOptions, splitText } from "./message_text.ts";
 export interface StdinOptions extends HeaderOptions {
   host: string;
   port: number;
-  /** Give up after this many seconds without a logger; by default never. */
+  /**
+   * Give up after this many seconds without a logger, or without an answer
+   * from the one it had; by default never.
+   */
   timeout?: number;
 }
 
 const PROGRAM = "log_cmd_basic";
+
+/**
+ * How long a logger it had may stop answering, while lines wait for it,
+ * before `--stdin` says so; also the longest a look at the logger waits for
+ * an answer.
+ */
+export const STALL_NOTICE_MS = 2000;
+
+/** How often `--stdin` looks whether the logger still answers. */
+const CHECK_INTERVAL_MS = 500;
+
+/** The shortest a look at the logger waits for an answer. */
+const MIN_LOOK_MS = 100;
+
+/** The signals that stop `--stdin` with a report of what may be lost. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 /** `n` with thousands separators: 1,234. */
 function count(n: number): string {
@@ -42,9 +62,13 @@ function count(n: number): string {
  *
  * Like the one-shot command, it says "waiting for the logger" when none took
  * the connection within half a second, while lines are still read into the
- * buffer. On Ctrl-C it rejects with {@link Interrupted}, which says how many
- * lines were read and that up to that many were not delivered: ZeroMQ cannot
- * tell which queued messages the logger received.
+ * buffer. Once it had a logger, a logger that stops answering (gone, or
+ * taking no lines) for {@link STALL_NOTICE_MS} while lines wait is said once;
+ * with `timeout` it gives up after that many seconds without an answer and
+ * rejects saying how many lines may not have been delivered. On Ctrl-C or
+ * SIGTERM it rejects with {@link Interrupted} (exit status 130 or 143), which
+ * says how many lines were read and that up to that many were not delivered:
+ * ZeroMQ cannot tell which queued messages the logger received.
  */
 export async function sendLines(
   options: StdinOptions,
@@ -52,11 +76,16 @@ export async function sendLines(
   maxMessageSize: number,
 ): Promise<void> {
   const run = new StdinRun(options, curve, maxMessageSize);
-  Deno.addSignalListener("SIGINT", run.interrupt);
+  const stops = STOP_SIGNALS.map((signal) => {
+    const stop = () => run.interrupt(signal);
+    Deno.addSignalListener(signal, stop);
+    return () => Deno.removeSignalListener(signal, stop);
+  });
   try {
     await run.done();
   } finally {
-    Deno.removeSignalListener("SIGINT", run.interrupt);
+    for (const remove of stops) remove();
+    run.end();
   }
 }
 
@@ -75,9 +104,21 @@ class StdinRun {
   #closing = false;
   #stopping = false;
   #toldSlow = false;
-  /** Rejects with Interrupted on Ctrl-C (the caller exits 130). */
+  /** Lines sent before the logger last answered a look. */
+  #sentWhenAnswered = 0;
+  /** Since when the logger has not answered a look, while lines wait. */
+  #silentSince?: number;
+  /** Since when the line being sent has waited for room in the buffer. */
+  #waitingSince?: number;
+  /** Since when the buffer is being delivered at the end. */
+  #closingSince?: number;
+  /** This stall (no answer, no room, or no end) has been said. */
+  #toldStall = false;
+  #checking = false;
+  readonly #checks: ReturnType<typeof setInterval>;
+  /** Rejects on Ctrl-C or SIGTERM, or when the logger stopped for --timeout. */
   readonly #stopped: Promise<never>;
-  #stop: (reason: Interrupted) => void = () => {};
+  #stop: (reason: Error) => void = () => {};
 
   constructor(
     options: StdinOptions,
@@ -106,17 +147,23 @@ class StdinRun {
       this.#stop = reject;
     });
     this.#sayWhenWaiting();
+    this.#checks = setInterval(() => this.#check(), CHECK_INTERVAL_MS);
+  }
+
+  /** Stops watching the logger. */
+  end(): void {
+    clearInterval(this.#checks);
   }
 
   /** Resolves once every line is delivered; rejects as sendLines says. */
   done(): Promise<void> {
     const work = this.#work();
-    work.catch(() => {}); // once stopped by Ctrl-C, what it meets does not matter
+    work.catch(() => {}); // once stopped, what it meets does not matter
     return Promise.race([work, this.#stopped]);
   }
 
-  /** Ctrl-C: say what may be lost, then stop. */
-  readonly interrupt = async (): Promise<void> => {
+  /** Ctrl-C or SIGTERM: say what may be lost, then stop. */
+  async interrupt(signal: "SIGINT" | "SIGTERM"): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
     if (!this.#closing) {
@@ -126,12 +173,14 @@ class StdinRun {
       ? `ZeroMQ cannot tell how many the logger at ${this.#where} received`
       : `the logger at ${this.#where} was not reached`;
     const read = count(this.#read);
+    const by = signal === "SIGINT" ? "Ctrl-C" : signal;
     this.#stop(
       new Interrupted(
-        `stopped by Ctrl-C: ${read} lines read, up to ${read} not delivered (${why})`,
+        `stopped by ${by}: ${read} lines read, up to ${read} not delivered (${why})`,
+        signal,
       ),
     );
-  };
+  }
 
   async #work(): Promise<void> {
     const sender = this.#sender;
@@ -147,6 +196,7 @@ class StdinRun {
       throw new Error(`${describe(err)}; ${this.#sent} lines sent`);
     }
     this.#closing = true;
+    this.#closingSince = Date.now();
     if (!await sender.close(this.#timeoutMs)) {
       throw new Error(
         `${
@@ -162,12 +212,90 @@ class StdinRun {
     if (line === "") return;
     for (const piece of splitText(line, this.#maxText)) {
       this.#read++;
+      this.#waitingSince = Date.now();
       await this.#sender.sendRaw(
         this.#sender.format(this.#options.level, piece),
-        this.#timeoutMs,
+        // Once a logger was there, #check gives up when it stops answering.
+        this.#seen ? Infinity : this.#timeoutMs,
         this.#onSlow,
       );
+      this.#waitingSince = undefined;
       this.#sent++;
+    }
+  }
+
+  /**
+   * Looks whether the logger still answers when lines are at risk, and says
+   * once when it stopped (after STALL_NOTICE_MS), or gives up (after
+   * --timeout). Only once a logger was there: before, the start-up notice
+   * and --timeout's wait for room and for the end say it.
+   */
+  async #check(): Promise<void> {
+    if (this.#checking || this.#stopping) return;
+    this.#checking = true;
+    try {
+      const atRisk = this.#sent !== this.#sentWhenAnswered ||
+        this.#waitingSince !== undefined;
+      // Once closing, the sender cannot look: the end itself is the answer.
+      if (atRisk && !this.#closing) await this.#look();
+      if (this.#seen && !this.#stopping && this.#sender.refused === undefined) {
+        this.#judge(Date.now());
+      }
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  /**
+   * One look at the logger: does it take a connection? It waits for an
+   * answer up to STALL_NOTICE_MS, and no longer than --timeout has left.
+   */
+  async #look(): Promise<void> {
+    const sentBefore = this.#sent;
+    const started = Date.now();
+    const left = this.#timeoutMs - (started - (this.#silentSince ?? started));
+    const answered = await this.#sender
+      .reachable(Math.max(MIN_LOOK_MS, Math.min(left, STALL_NOTICE_MS)))
+      .catch(() => false);
+    if (answered) {
+      this.#seen = true;
+      this.#sentWhenAnswered = sentBefore;
+      this.#silentSince = undefined;
+    } else if (this.#seen) {
+      this.#silentSince ??= started;
+    }
+  }
+
+  /**
+   * How long the logger has stalled decides what to say or do. At the end,
+   * close() gives up after --timeout itself, and says so.
+   */
+  #judge(now: number): void {
+    const stalled = [this.#silentSince, this.#waitingSince];
+    const since = [...stalled, this.#closingSince]
+      .filter((time) => time !== undefined);
+    if (since.length === 0) {
+      this.#toldStall = false;
+      return;
+    }
+    const stalledMs = now - Math.min(...since);
+    const givingUpMs = now - Math.min(...stalled.map((time) => time ?? now));
+    if (givingUpMs >= this.#timeoutMs) {
+      this.#stopping = true;
+      this.#stop(
+        new Error(
+          `no answer from the logger at ${this.#where} for ${this.#options.timeout} s; up to ${
+            count(this.#read)
+          } lines were not delivered`,
+        ),
+      );
+    } else if (stalledMs >= STALL_NOTICE_MS && !this.#toldStall) {
+      this.#toldStall = true;
+      console.error(
+        `${PROGRAM}: waiting for the logger at ${this.#where}, which stopped answering; ${
+          count(this.#sent)
+        } lines sent, the rest wait (${this.#limit})`,
+      );
     }
   }
 
@@ -187,6 +315,7 @@ class StdinRun {
   readonly #onSlow = (): void => {
     if (this.#toldSlow) return;
     this.#toldSlow = true;
+    this.#toldStall = true;
     console.error(
       `${PROGRAM}: waiting for the logger at ${this.#where}; ${this.#sent} lines sent, the rest wait (${this.#limit})`,
     );
