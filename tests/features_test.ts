@@ -21,6 +21,7 @@ import {
   sleep,
   startBookLogger,
   startLogger,
+  Streaming,
   tempDir,
   waitForLines,
   waitForSize,
@@ -665,26 +666,29 @@ Deno.test("--show --follow finishes the rotated file, then starts over on the ne
   using dir = tempDir();
   const log = `${dir.path}/log.txt`;
   Deno.writeTextFileSync(log, "old 1\nold 2\n");
-  await using follower = new Background(LOGGER, ["--show", "--follow"], {
+  await using follower = new Streaming(LOGGER, ["--show", "--follow"], {
     cwd: dir.path,
   });
-  await sleep(700);
+  await follower.waitFor("old 2");
   Deno.renameSync(log, `${log}.1`); // what logrotate does
   Deno.writeTextFileSync(`${log}.1`, "late line in the old file\n", {
     append: true,
   });
-  await sleep(400);
+  // The new file at once: the old one is still read to its end first.
   Deno.writeTextFileSync(log, "new 1\n");
-  await sleep(700);
+  await follower.waitFor("new 1");
   Deno.writeTextFileSync(log, "new 2\n", { append: true });
-  await sleep(700);
-  const out = await follower.stop("SIGINT");
-  assert.equal(out.code, 0, out.stderr);
+  await follower.waitFor("new 2");
+  const end = await follower.stop("SIGINT");
+  assert.equal(end.code, 0, end.stderr);
   // Like tail -F: what still reaches the old file is shown, then the new file.
-  assert.equal(
-    out.stdout,
-    "old 1\nold 2\nlate line in the old file\nnew 1\nnew 2\n",
-  );
+  assert.deepEqual(follower.lines, [
+    "old 1",
+    "old 2",
+    "late line in the old file",
+    "new 1",
+    "new 2",
+  ]);
 });
 
 Deno.test("--stdin with --timeout and no logger says the lines were not delivered, exit 1", async () => {

@@ -1,7 +1,8 @@
 /**
  * Reading the log back: `--show` prints the lines that pass the filters and
  * the time range, `--follow` goes on as the file grows, like
- * `tail -f | grep`, and starts over when logrotate moves or truncates it.
+ * `tail -F | grep`, and through logrotate without losing a line (the file,
+ * its rotations and its NUL bytes are read by `followed_log.ts`).
  *
  * @example
  * ```ts
@@ -14,6 +15,7 @@
 
 import { describe } from "../base/errors.ts";
 import { fileProblem } from "../log/file_hints.ts";
+import { FollowedLog } from "./followed_log.ts";
 import {
   dropReason,
   type Filters,
@@ -21,6 +23,9 @@ import {
   type LogLine,
   parseLogLine,
 } from "../log/log_line.ts";
+
+/** Who says the notes on stderr. */
+const PROGRAM = "logging_basic";
 
 /** How often `--show --follow` looks for new lines. */
 const FOLLOW_INTERVAL_MS = 200;
@@ -61,9 +66,11 @@ function showLine(text: string, line: LogLine, options: ShowOptions): string {
 
 /**
  * Prints the log's lines that pass the filters; with `--follow`, goes on
- * printing new ones as they are written (until Ctrl-C), and starts over when
- * the file is truncated or replaced (logrotate). Rejects with one line when
- * the file cannot be read.
+ * printing new ones as they are written (until Ctrl-C): when logrotate
+ * moves the file, it finishes the old one before the new one; when it
+ * truncates it, what it had not read yet comes from the copy. A run of NUL
+ * bytes is skipped, with a note on stderr. Rejects with one line when the
+ * file cannot be read.
  *
  * While following, SIGHUP does not end it (its default action would, exit
  * 129, when a `pkill -HUP` meant for the logger reaches it too): it looks at
@@ -100,7 +107,7 @@ export async function showLog(options: ShowOptions): Promise<void> {
         };
       });
       wake = () => {};
-      if (file.replaced()) printer.startOver();
+      file.look();
     }
   } catch (err) {
     if (err instanceof Deno.errors.BrokenPipe) return; // e.g. piped into head
@@ -116,68 +123,16 @@ export async function showLog(options: ShowOptions): Promise<void> {
 }
 
 /** Opens the log to read it, or says in one line why it cannot. */
-function openToRead(path: string): WatchedFile {
+function openToRead(path: string): FollowedLog {
   try {
-    return new WatchedFile(path);
+    return new FollowedLog(
+      path,
+      (text) => console.error(`${PROGRAM}: ${text}`),
+    );
   } catch (err) {
     throw new Error(
       `Cannot read log file '${path}': ${fileProblem(err, path, "read")}`,
     );
-  }
-}
-
-/** The log file as `--show` reads it: text as it comes, and whether logrotate changed it. */
-class WatchedFile implements Disposable {
-  #file!: Deno.FsFile;
-  #identity = "";
-  #offset = 0;
-  readonly #chunk = new Uint8Array(1 << 16);
-  #decoder = new TextDecoder();
-
-  constructor(readonly path: string) {
-    this.#open();
-  }
-
-  #open(): void {
-    this.#file = Deno.openSync(this.path, { read: true });
-    const info = this.#file.statSync();
-    this.#identity = `${info.dev}:${info.ino}`;
-    this.#offset = 0;
-    this.#decoder = new TextDecoder();
-  }
-
-  /** The next text in the file; undefined at its end, for now. */
-  read(): string | undefined {
-    const n = this.#file.readSync(this.#chunk);
-    if (n === null || n === 0) return undefined;
-    this.#offset += n;
-    return this.#decoder.decode(this.#chunk.subarray(0, n), { stream: true });
-  }
-
-  /**
-   * Whether the path now names another file (moved away and created again)
-   * or the file shrank (truncated in place): then it is opened again, from
-   * its start.
-   */
-  replaced(): boolean {
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.statSync(this.path);
-    } catch {
-      return false; // moved away and not yet created again
-    }
-    if (
-      `${info.dev}:${info.ino}` === this.#identity && info.size >= this.#offset
-    ) {
-      return false;
-    }
-    this.#file.close();
-    this.#open();
-    return true;
-  }
-
-  [Symbol.dispose](): void {
-    this.#file.close();
   }
 }
 
@@ -195,7 +150,7 @@ class LinePrinter {
     const parts = (this.#rest + text).split("\n");
     this.#rest = parts.pop()!;
     let output = "";
-    for (const part of parts) {
+    for (const part of parts.flatMap(withoutNuls)) {
       const line = parseLogLine(part);
       if (!shows(line, this.options)) continue;
       const shown = showLine(part, line, this.options);
@@ -214,11 +169,16 @@ class LinePrinter {
     if (this.#last.length > 0) print(`${this.#last.join("\n")}\n`);
     this.#last = undefined;
   }
+}
 
-  /** The file was replaced: a part line read before is dropped. */
-  startOver(): void {
-    this.#rest = "";
-  }
+/**
+ * A line as read, where a run of NUL bytes (one "\0" in the text) ends the
+ * part before it: the parts that are not empty.
+ */
+function withoutNuls(text: string): string[] {
+  return text.includes("\0")
+    ? text.split("\0").filter((part) => part !== "")
+    : [text];
 }
 
 /** Writes all of `text` to standard output. */
