@@ -28,7 +28,8 @@ Usage: ${COMMAND} [options] [--] word...
 Options:
   -H, --host HOST       logger's host name or IP address (default ${HOST})
   -p, --port PORT       logger's TCP port (default ${PORT})
-      --timeout SECS    give up if the logger is not there within SECS seconds
+      --timeout SECS    give up if the logger is not there within SECS seconds,
+                        or (--stdin) stops answering for that long
                         (default: wait for it as long as it takes)
   -l, --level LEVEL     ${LEVELS.join(", ")} (or warning, err, crit, ...)
   -t, --tag TAG         what is logging, like logger -t (one word)
