@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import {
   freePort,
+  lines,
   LOGGER,
   PYTHON,
   readText,
@@ -400,4 +401,37 @@ if (!(await log.close(10_000))) Deno.exit(1);
     "<info> - h app: from elsewhere\n",
   );
   await logger.stop();
+});
+
+Deno.test("--stdin keeps its queue bounded in bytes while the logger is away: 12,000 lines of 65,000 bytes", async () => {
+  const port = freePort(); // no logger there
+  const feed =
+    "import sys\nline = b'x' * 64999 + b'\\n'\ntry:\n    for _ in range(12000): sys.stdout.buffer.write(line)\nexcept BrokenPipeError:\n    pass";
+  const child = new Deno.Command("bash", {
+    args: [
+      "-c",
+      `exec '${SENDER}' -p ${port} --stdin < <(${PYTHON} -c "$FEED")`,
+    ],
+    env: { FEED: feed },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const said: string[] = [];
+  try {
+    const deadline = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    for await (const line of lines(child.stderr)) {
+      said.push(line);
+      if (/lines sent, the rest wait/.test(line)) break;
+    }
+    clearTimeout(deadline);
+    assert.match(said.join("\n"), /; 256 lines sent, the rest wait/);
+    const status = (await run("cat", [`/proc/${child.pid}/status`])).stdout;
+    const peakMiB = Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)![1]) / 1024;
+    // With a queue counted in lines only, this was about 1 GB.
+    assert.ok(peakMiB < 150, `peak RSS ${peakMiB.toFixed(0)} MiB`);
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+  }
 });

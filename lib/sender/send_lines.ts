@@ -34,6 +34,26 @@ export interface StdinOptions extends HeaderOptions {
 
 const PROGRAM = "log_cmd_basic";
 
+/** What `--stdin` keeps queued while the logger is away, at most, in bytes. */
+const QUEUE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * How many messages `--stdin` keeps queued (ZeroMQ's SNDHWM, a count): as
+ * many of the largest as fit QUEUE_BYTES, so memory is bounded in bytes
+ * whatever the lines' length; 10,000 at most, 16 at least.
+ *
+ * @example
+ * ```ts
+ * stdinBufferSize(65536); // 256
+ * ```
+ */
+export function stdinBufferSize(maxMessageSize: number): number {
+  return Math.max(
+    16,
+    Math.min(10_000, Math.floor(QUEUE_BYTES / maxMessageSize)),
+  );
+}
+
 /**
  * How long a logger it had may stop answering, while lines wait for it,
  * before `--stdin` says so; also the longest a look at the logger waits for
@@ -142,6 +162,7 @@ class StdinRun {
       timestamps: options.timestamps,
       plain: !options.header,
       curve,
+      bufferSize: stdinBufferSize(maxMessageSize),
     });
     this.#stopped = new Promise<never>((_, reject) => {
       this.#stop = reject;
