@@ -435,3 +435,33 @@ Deno.test("--stdin keeps its queue bounded in bytes while the logger is away: 12
     await child.status;
   }
 });
+
+Deno.test("--show --since on a log written without --timestamps says why nothing shows; a reversed range is refused in one line", async () => {
+  using dir = tempDir();
+  Deno.writeTextFileSync(`${dir.path}/log.txt`, "arg1 arg2 arg3\n213 32456\n");
+  const shown = await run(LOGGER, ["--show", "--since", "-1h"], {
+    cwd: dir.path,
+  });
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.equal(shown.stdout, "");
+  assert.equal(
+    shown.stderr,
+    "logging_basic: left out 2 lines without a time (logged without --timestamps, sent without one), as --since and --until need one\n",
+  );
+  for (const mode of ["--show", "--stats"]) {
+    const reversed = await run(LOGGER, [
+      mode,
+      "--since",
+      "2026-11-25",
+      "--until",
+      "2026-11-24",
+    ], { cwd: dir.path });
+    assert.equal(reversed.code, 2);
+    assert.equal(
+      reversed.stderr,
+      `logging_basic: Cannot ${
+        mode === "--stats" ? "count" : "show the log"
+      } as '--since' is after '--until': current values are "2026-11-25" and "2026-11-24"\n`,
+    );
+  }
+});

@@ -316,6 +316,16 @@ export function parseLoggerArgs(
   if (flags.until !== undefined) {
     options.until = parseTime(flags.until, "--until", now);
   }
+  const { since, until } = options;
+  if (since !== undefined && until !== undefined && since > until) {
+    throw new UsageError(
+      `Cannot ${
+        mode === "stats" ? "count" : "show the log"
+      } as '--since' is after '--until': current values are ${
+        JSON.stringify(flags.since)
+      } and ${JSON.stringify(flags.until)}`,
+    );
+  }
   return options;
 }
 

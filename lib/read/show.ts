@@ -14,6 +14,7 @@
  */
 
 import { describe } from "../base/errors.ts";
+import { plural } from "../base/words.ts";
 import { fileProblem } from "../log/file_hints.ts";
 import { FollowedLog } from "./followed_log.ts";
 import {
@@ -47,12 +48,15 @@ export interface ShowOptions {
   lines?: number;
 }
 
-/** True when the line passes `--show`'s filters and time range. */
-function shows(line: LogLine, options: ShowOptions): boolean {
+/**
+ * Whether the line passes `--show`'s filters and time range: `"untimed"`
+ * when it passes the filters but has no time for the range to place it.
+ */
+function shows(line: LogLine, options: ShowOptions): boolean | "untimed" {
   if (dropReason(line.message, options.filters) !== undefined) return false;
   if (options.since === undefined && options.until === undefined) return true;
   const time = Date.parse(line.received ?? line.message.sent ?? "");
-  if (Number.isNaN(time)) return false;
+  if (Number.isNaN(time)) return "untimed";
   return (options.since === undefined || time >= options.since) &&
     (options.until === undefined || time <= options.until);
 }
@@ -140,6 +144,8 @@ function openToRead(path: string): FollowedLog {
 class LinePrinter {
   #rest = "";
   #last: string[] | undefined;
+  /** Lines --since/--until left out for want of a time, said at the end of the file. */
+  #untimed = 0;
 
   constructor(readonly options: ShowOptions) {
     this.#last = options.lines !== undefined ? [] : undefined;
@@ -152,7 +158,9 @@ class LinePrinter {
     let output = "";
     for (const part of parts.flatMap(withoutNuls)) {
       const line = parseLogLine(part);
-      if (!shows(line, this.options)) continue;
+      const passes = shows(line, this.options);
+      if (passes === "untimed") this.#untimed++;
+      if (passes !== true) continue;
       const shown = showLine(part, line, this.options);
       if (this.#last === undefined) output += `${shown}\n`;
       else {
@@ -165,6 +173,14 @@ class LinePrinter {
 
   /** At the end of the file, `--lines N` prints the last N; after that, every line as it comes. */
   endOfFile(): void {
+    if (this.#untimed > 0) {
+      console.error(
+        `logging_basic: left out ${
+          plural(this.#untimed, "line")
+        } without a time (logged without --timestamps, sent without one), as --since and --until need one`,
+      );
+      this.#untimed = 0;
+    }
     if (this.#last === undefined) return;
     if (this.#last.length > 0) print(`${this.#last.join("\n")}\n`);
     this.#last = undefined;
