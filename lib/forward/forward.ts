@@ -4,14 +4,15 @@
  * do it: by reading the log file behind the logger, with a saved place.
  *
  * - The file stays the record: forwarding reads what was written, so it never
- *   slows or blocks writing, and a server that is down only makes it wait.
- * - `relp://HOST:PORT` (RELP): the server acknowledges every message; the
- *   place in the file (saved in `LOG.forward`) moves only past acknowledged
- *   lines, so nothing is lost across a restart of the server or the logger:
- *   what was not acknowledged is sent again (a message may then come twice).
- * - `tcp://HOST:PORT` (octet-counted syslog over TCP, RFC 6587): there is no
- *   acknowledgement; the lines written to a connection in the moments before
- *   it broke may be lost, and are counted (`--status`).
+ *   slows or blocks writing, and a server that is down or stops reading only
+ *   makes it wait. It reads in slices and asynchronously (lib/forward/reader.ts),
+ *   so the logger's loop, on the same thread, runs between them.
+ * - The place in the file (saved in `LOG.forward`) moves only past lines the
+ *   server took: `relp://HOST:PORT` (RELP) acknowledges every message;
+ *   `tcp://HOST:PORT` (octet-counted syslog over TCP, RFC 6587) confirms
+ *   them each second by closing the connection the logger ended
+ *   (lib/forward/link.ts). What was not taken is sent again after a failure,
+ *   or a restart (a message may then come twice), and counted (`--status`).
  *
  * It follows logrotate: when the path names a new file, it finishes the old
  * one (still open) first, then starts the new one from its beginning.
@@ -24,6 +25,7 @@
  *   file: "./log.txt",
  *   target: parseForwardUrl("relp://127.0.0.1:2514"),
  *   facility: 1,
+ *   maxMessageSize: 65_536,
  *   program: "logging_basic",
  * });
  * ```
@@ -33,30 +35,31 @@
 
 import { describe } from "../base/errors.ts";
 import { plural } from "../base/words.ts";
-import { parseLogLine } from "../log/log_line.ts";
-import { connectLink, type Link, TcpLink } from "./link.ts";
-import { LogReader, type Place, PlaceFile } from "./place.ts";
+import { connectLink, type Link } from "./link.ts";
+import { type Place, PlaceFile, startFrom } from "./place.ts";
+import { LogReader, type ReadLine, readLogLine } from "./reader.ts";
 import { RelpError } from "./relp.ts";
 import { formatSyslog } from "./syslog_out.ts";
 import { type ForwardTarget, STATE_SUFFIX } from "./target.ts";
 
-/** Messages sent and not yet acknowledged, at most (RELP's window). */
-const WINDOW = 128;
 /**
  * Bytes a syslog message is cut to: under rsyslog's default maxMessageSize
  * (8096). rsyslog does not cut a longer octet-counted frame: it takes its
  * rest for more messages.
  */
 export const MAX_SYSLOG_BYTES = 8000;
+/**
+ * The most of a line read: enough for MAX_SYSLOG_BYTES of message in JSON,
+ * where a character may take six bytes, and the fields before it.
+ */
+const LINE_HEAD_BYTES = 64 * 1024;
 /** How often it looks for new lines when it has caught up. */
 const IDLE_MS = 100;
 /** Waits between attempts to reach the server: from the first to the last. */
 const RETRY_MS = [250, 500, 1000, 2000, 5000];
-/** The saved place is written at most this often (and when stopping). */
-const SAVE_EVERY_MS = 200;
-/** On stop, how long it waits for the last lines to be acknowledged. */
+/** On stop, how long it waits for the last lines to be taken. */
 const STOP_WAIT_MS = 2000;
-/** Lines sent and none acknowledged for this long: the session is stuck. */
+/** Lines sent and none taken for this long: the session is stuck. */
 const ACK_TIMEOUT_MS = 10_000;
 /** A line the server refuses this many times in a row is skipped, and counted. */
 const MAX_REFUSALS = 3;
@@ -94,28 +97,30 @@ export interface ForwardOptions {
 
 /**
  * Ships the log's lines to a syslog server in the background, from its saved
- * place, until disposed (which waits briefly for the last acknowledgements).
+ * place, until disposed (which waits briefly for the last to be taken).
  */
 export class Forwarder implements AsyncDisposable {
   readonly #options: ForwardOptions;
   readonly #places: PlaceFile;
   readonly #reader: LogReader;
-  /** Offsets just past each sent, unacknowledged line, oldest first. */
+  /** Offsets just past each sent line not yet taken, oldest first. */
   readonly #sentEnds: number[] = [];
   #acked: Place;
-  #savedAt = 0;
   #link?: Link;
-  /** Set when stopping: the time to give up on the last acknowledgements. */
+  /** Set when stopping: the time to give up on the last lines. */
   #stopBy?: number;
   #running: Promise<void>;
   #wake = () => {};
   #forwarded = 0;
-  #maybeLost = 0;
+  /** Lines sent on a connection that failed before the server took them: sent again. */
+  #sentAgain = 0;
+  /** ... since the server was last reached: said when it is reached again. */
+  #sentAgainWhileDown = 0;
   #skipped = 0;
   #refusals = 0;
   /** Why the server cannot be reached, while it cannot (said once on stderr). */
   #down?: string;
-  /** When the server last acknowledged (or the session began). */
+  /** When the server last took a line (or the session began). */
   #progressAt = 0;
   /** Failed attempts since the server last took a line: how long to wait. */
   #attempt = 0;
@@ -126,33 +131,34 @@ export class Forwarder implements AsyncDisposable {
     this.#options = options;
     const { file, target, program } = options;
     this.#places = new PlaceFile(`${file}${STATE_SUFFIX}`);
+    this.#places.onError = (why) =>
+      console.error(
+        `${program}: cannot save the forwarding place in ${this.#places.path} (${why}); forwarding goes on, and a restart may send lines again`,
+      );
     const info = Deno.statSync(file);
     const identity = `${info.dev}:${info.ino}`;
-    const saved = this.#places.read();
-    let offset: number;
-    let from: string;
-    if (saved === undefined || saved.url !== target.url) {
-      offset = info.size;
-      from = `from the end of ${file} (the lines already in it are not sent)`;
-    } else if (saved.identity !== identity || saved.offset > info.size) {
-      offset = 0;
-      from = `from the start of ${file}, a new file since it last forwarded`;
-    } else {
-      offset = saved.offset;
-      from = offset === info.size
-        ? `from where it stopped (the end of ${file})`
-        : `from where it stopped, ${plural(info.size - offset, "byte")} behind`;
-    }
-    // The longest line the logger writes: a message of the largest size, in
-    // JSON with every byte a \u escape, and its fields.
+    const { offset, from } = startFrom(
+      file,
+      { size: info.size, identity },
+      target.url,
+      this.#places.read(),
+    );
+    // No line is longer than the longest message makes it, in JSON with
+    // every byte a \u escape, and its fields.
     this.#reader = new LogReader(
       file,
       identity,
       offset,
-      options.maxMessageSize * 6 + 4096,
+      Math.min(LINE_HEAD_BYTES, options.maxMessageSize * 6 + 4096),
     );
+    this.#reader.onNuls = (count, end) =>
+      console.error(
+        `${program}: passed over ${
+          plural(count, "NUL byte")
+        } in ${file}, before offset ${end} (what a crash leaves in a file); they are not forwarded`,
+      );
     this.#acked = { identity, offset, url: target.url };
-    this.#save(true);
+    this.#places.writeNow(this.#acked);
     console.error(`${program}: forwarding to ${target.url} (syslog), ${from}`);
     this.#running = this.#run();
   }
@@ -164,12 +170,12 @@ export class Forwarder implements AsyncDisposable {
 
   /** What it has done, for `--status`. */
   status(): string {
-    const { url, protocol } = this.#options.target;
+    const { url } = this.#options.target;
     const state = this.#down ? `; cannot reach it now (${this.#down})` : "";
-    const lost = protocol === "tcp" && this.#maybeLost > 0
-      ? `; up to ${
-        plural(this.#maybeLost, "line")
-      } may be lost (plain TCP has no acknowledgement)`
+    const again = this.#sentAgain > 0
+      ? `; ${
+        plural(this.#sentAgain, "line")
+      } sent again after a connection failed before the server took them (they may have come twice)`
       : "";
     const skipped = this.#skipped > 0
       ? `; ${
@@ -178,7 +184,7 @@ export class Forwarder implements AsyncDisposable {
       : "";
     return `${
       plural(this.#forwarded, "line")
-    } forwarded to ${url}${state}${lost}${skipped}`;
+    } forwarded to ${url}${state}${again}${skipped}`;
   }
 
   async #run(): Promise<void> {
@@ -190,39 +196,21 @@ export class Forwarder implements AsyncDisposable {
         return;
       }
       if (this.#link === undefined) {
-        // After a failure, wait before trying again: longer each time until
-        // the server takes a line (a session that opens and fails at once
-        // must not become a loop).
-        if (this.#attempt > 0) {
-          await this.#sleep(
-            RETRY_MS[Math.min(this.#attempt - 1, RETRY_MS.length - 1)],
-          );
-          if (this.#stopBy !== undefined) return;
-        }
-        try {
-          this.#link = await this.#connect();
-          this.#progressAt = Date.now();
-        } catch (err) {
-          this.#attempt++;
-          this.#problem(
-            `cannot forward to ${this.#options.target.url}`,
-            describe(err),
-          );
-        }
+        if (!await this.#reconnect()) return;
         continue;
       }
       try {
-        const sent = await this.#sendSome();
-        if (!sent) {
+        if (!await this.#sendSome()) {
+          await this.#link.settle(stopping);
           if (
             this.#sentEnds.length > 0 &&
             Date.now() - this.#progressAt > ACK_TIMEOUT_MS
           ) {
             throw new Error(
-              `the server acknowledged nothing for ${ACK_TIMEOUT_MS / 1000} s`,
+              `the server took nothing for ${ACK_TIMEOUT_MS / 1000} s`,
             );
           }
-          // Stopping: done once the last lines are acknowledged.
+          // Stopping: done once the last lines are taken.
           if (stopping && this.#sentEnds.length === 0) return;
           await this.#sleep(stopping ? 20 : IDLE_MS);
         }
@@ -230,6 +218,34 @@ export class Forwarder implements AsyncDisposable {
         this.#lose(err);
       }
     }
+  }
+
+  /**
+   * After a failure, waits (longer each time until the server takes a line:
+   * a session that opens and fails at once must not become a loop), then
+   * connects; false when it was told to stop meanwhile.
+   */
+  async #reconnect(): Promise<boolean> {
+    if (this.#attempt > 0) {
+      await this.#sleep(
+        RETRY_MS[Math.min(this.#attempt - 1, RETRY_MS.length - 1)],
+      );
+      if (this.#stopBy !== undefined) return false;
+    }
+    try {
+      this.#link = await connectLink(
+        this.#options.target,
+        (count) => this.#acknowledged(count),
+      );
+      this.#progressAt = Date.now();
+    } catch (err) {
+      this.#attempt++;
+      this.#problem(
+        `cannot forward to ${this.#options.target.url}`,
+        describe(err),
+      );
+    }
+    return true;
   }
 
   /** Says once, until it works again, why forwarding cannot go on. */
@@ -246,40 +262,38 @@ export class Forwarder implements AsyncDisposable {
   async #sendSome(): Promise<boolean> {
     const link = this.#link!;
     if (link.failure) throw link.failure;
-    const room = WINDOW - this.#sentEnds.length;
-    if (room <= 0) return false;
-    const lines = this.#reader.lines(room);
+    const room = link.window - this.#sentEnds.length;
+    if (room <= 0) { // the window is full: go on once some is taken
+      await link.settle(true);
+      return this.#sentEnds.length < link.window;
+    }
+    const lines = await this.#reader.read(Math.min(room, 128));
     if (lines.length === 0) {
+      if (!this.#reader.caughtUp) return true; // a long line: read on
       if (this.#sentEnds.length === 0 && this.#reader.nextFile()) {
         this.#acked = {
           ...this.#acked,
           identity: this.#reader.identity,
           offset: 0,
         };
-        this.#save(true);
+        this.#places.save(this.#acked);
         return true;
       }
       return false;
     }
-    const messages = lines.map(({ text }) => {
-      const line = parseLogLine(text);
-      return cutToBytes(
-        formatSyslog(line.message, {
-          facility: this.#options.facility,
-          received: line.received,
-        }),
-        MAX_SYSLOG_BYTES,
-      );
-    });
+    const messages = lines.map((line) => this.#syslogMessage(line));
     for (const { end } of lines) this.#sentEnds.push(end);
     await link.send(messages);
+    await link.settle(false);
     return true;
   }
 
-  #connect(): Promise<Link> {
-    return connectLink(
-      this.#options.target,
-      (count) => this.#acknowledged(count),
+  /** A line as the syslog message it is forwarded as. */
+  #syslogMessage(line: ReadLine): string {
+    const { message, received } = readLogLine(line);
+    return cutToBytes(
+      formatSyslog(message, { facility: this.#options.facility, received }),
+      MAX_SYSLOG_BYTES,
     );
   }
 
@@ -293,21 +307,29 @@ export class Forwarder implements AsyncDisposable {
     this.#attempt = 0;
     this.#refusals = 0;
     if (this.#down !== undefined) {
+      const again = this.#sentAgainWhileDown > 0
+        ? ` (${
+          plural(this.#sentAgainWhileDown, "line")
+        } it had sent before the failure went again: they may have come twice)`
+        : "";
       console.error(
-        `${this.#options.program}: forwarding to ${this.#options.target.url} again`,
+        `${this.#options.program}: forwarding to ${this.#options.target.url} again${again}`,
       );
       this.#down = undefined;
+      this.#sentAgainWhileDown = 0;
     }
-    this.#save(false);
+    this.#places.save(this.#acked);
     this.#wake();
   }
 
-  /** The session failed: send again from the last acknowledged line. */
+  /** The session failed: send again from the last line taken. */
   #lose(err: unknown): void {
     if (this.#closed) return; // given up on at stop: the file is closed
     const link = this.#link;
     this.#link = undefined;
-    if (link instanceof TcpLink) this.#maybeLost += link.atRisk();
+    const unsure = link?.unacknowledged ?? 0;
+    this.#sentAgain += unsure;
+    this.#sentAgainWhileDown += unsure;
     link?.close();
     // A line the server keeps refusing would stop forwarding for good: after
     // MAX_REFUSALS in a row it is passed over, and counted (--status).
@@ -316,7 +338,7 @@ export class Forwarder implements AsyncDisposable {
         this.#refusals = 0;
         this.#skipped++;
         this.#acked = { ...this.#acked, offset: this.#sentEnds[0] };
-        this.#save(true);
+        this.#places.save(this.#acked);
         console.error(
           `${this.#options.program}: skipped a line that ${this.#options.target.url} refused ${MAX_REFUSALS} times (${
             describe(err)
@@ -331,13 +353,6 @@ export class Forwarder implements AsyncDisposable {
       `forwarding to ${this.#options.target.url} stopped`,
       describe(err),
     );
-  }
-
-  #save(now: boolean): void {
-    const time = Date.now();
-    if (!now && time - this.#savedAt < SAVE_EVERY_MS) return;
-    this.#savedAt = time;
-    this.#places.write(this.#acked);
   }
 
   #sleep(ms: number): Promise<void> {
@@ -368,8 +383,8 @@ export class Forwarder implements AsyncDisposable {
     this.#closed = true;
     this.#running.catch(() => {}); // ended by the close below, if still running
     await this.#link?.close();
-    this.#save(true);
-    this.#places[Symbol.dispose]();
+    this.#places.save(this.#acked);
+    await this.#places[Symbol.asyncDispose]();
     this.#reader[Symbol.dispose]();
   }
 }

@@ -5,6 +5,13 @@
  * TIMESTAMP, the text to MSG; and `--facility`. Small, so the command line
  * can read `--facility` without loading the forwarder.
  *
+ * What goes out is escaped the same way whatever the log's format: the
+ * text as a text line escapes it (lib/log/escape.ts: `#` and octal for
+ * each byte of a control character, C1, separator or bidi control; a
+ * text line's escapes stay as they are), the header fields to printable
+ * ASCII. A raw newline would let a sender forge a second record at a
+ * server that keeps control characters raw.
+ *
  * @example
  * ```ts
  * import { formatSyslog } from "./syslog_out.ts";
@@ -16,6 +23,7 @@
  */
 
 import { UsageError } from "../base/errors.ts";
+import { escapeControlText } from "../log/escape.ts";
 import type { Level, LogMessage } from "../log/wire.ts";
 
 /** Syslog severities of the levels (RFC 5424 section 6.2.1). */
@@ -76,9 +84,19 @@ function field(value: string | undefined, max: number): string {
   return value.replace(/[^\x21-\x7e]/g, "_").slice(0, max);
 }
 
+/** An RFC 3339 time in UTC as our headers carry it. */
+const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
+
+/** `time` as an RFC 5424 TIMESTAMP (at most six digits of a second), or undefined when it is not a time. */
+function timestamp(time: string | undefined): string | undefined {
+  if (time === undefined || !TIME.test(time)) return undefined;
+  return time.replace(/(\.\d{6})\d+Z$/, "$1Z");
+}
+
 /**
  * A message as an RFC 5424 syslog message (without framing): PRI from the
- * facility and the level, TIMESTAMP the sent time else `received` else "-".
+ * facility and the level, TIMESTAMP the sent time else `received` else "-",
+ * MSG the text with control characters escaped.
  *
  * @example
  * ```ts
@@ -91,8 +109,8 @@ export function formatSyslog(
   options: { facility: number; received?: string },
 ): string {
   const pri = options.facility * 8 + SEVERITY[message.level];
-  const time = message.sent ?? options.received ?? "-";
+  const time = timestamp(message.sent) ?? timestamp(options.received) ?? "-";
   return `<${pri}>1 ${time} ${field(message.host, 255)} ${
     field(message.tag, 48)
-  } - - - ${message.text}`;
+  } - - - ${escapeControlText(message.text)}`;
 }
