@@ -12,7 +12,6 @@ import {
   readText,
   send,
   SENDER,
-  sleep,
   startLogger,
   tempDir,
   waitForLines,
@@ -94,7 +93,7 @@ Deno.test("sender started before the logger waits, says so, and delivers when it
     ["--port", String(port), "Is", "this", "cool", "or", "not?"],
     { cwd: dir.path },
   );
-  await sleep(1500); // past the moment it says it waits
+  await sender.waitForStderr("waiting for the logger");
   assert.equal(readText(`${dir.path}/log.txt`), "");
   await using logger = await startLogger(dir.path, port);
   const sent = await sender.finish();

@@ -14,7 +14,6 @@ import {
   run,
   send,
   SENDER,
-  sleep,
   startLogger,
   tempDir,
   waitForLines,
@@ -555,7 +554,7 @@ Deno.test("SIGHUP reads --curve-allow again: a key added is let in, and the relo
   // A broken list on the next SIGHUP keeps the one it had.
   Deno.writeTextFileSync(allow, "garbage\n");
   loggerRun.kill("SIGHUP");
-  await sleep(300);
+  await loggerRun.waitForStderr("still using the allow-list it had");
   assert.equal((await from(later, "still welcome")).code, 0);
   const { stderr } = await loggerRun.stop();
   assert.match(

@@ -20,9 +20,9 @@ import {
   ROOT,
   run,
   send,
-  sleep,
   startLogger,
   tempDir,
+  waitFor,
   waitForLines,
 } from "./helpers.ts";
 
@@ -225,15 +225,13 @@ Deno.test("deploy/zmq-logger.logrotate: three rotations by the real logrotate wh
   // Oldest first: delaycompress leaves log.txt.1 as it is and gzips the rest.
   const files = [`${log}.3.gz`, `${log}.2.gz`, `${log}.1`, log];
   const total = 2 * count + 2;
-  const deadline = Date.now() + 15_000;
-  let texts: string[];
-  while (true) {
+  let texts: string[] = [];
+  let lines = 0;
+  await waitFor(async () => {
     texts = await Promise.all(files.map(readLog));
-    const lines = texts.join("").split("\n").length - 1;
-    if (lines >= total) break;
-    assert.ok(Date.now() < deadline, `only ${lines} of ${total} lines`);
-    await sleep(50);
-  }
+    lines = texts.join("").split("\n").length - 1;
+    return lines >= total;
+  }, () => `${total} lines in ${files.join(", ")}; only ${lines}`);
   const end = await logger.stop();
   assert.equal(end.code, 0, end.stderr);
   assert.equal(

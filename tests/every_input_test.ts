@@ -419,6 +419,7 @@ Deno.test("--stdin keeps its queue bounded in bytes while the logger is away: 12
   }).spawn();
   const said: string[] = [];
   try {
+    // The deadline, not a wait: cleared once it says so.
     const deadline = setTimeout(() => child.kill("SIGKILL"), 30_000);
     for await (const line of lines(child.stderr)) {
       said.push(line);

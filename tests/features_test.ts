@@ -18,12 +18,13 @@ import {
   run,
   send,
   SENDER,
-  sleep,
   startBookLogger,
   startLogger,
   Streaming,
   tempDir,
+  waitFor,
   waitForLines,
+  waitForNoConnectionTo,
   waitForSize,
 } from "./helpers.ts";
 
@@ -207,7 +208,7 @@ Deno.test("--set-level changes a running logger's level without losing a message
     "<error> - bulk x:",
     "20000",
   ]);
-  await sleep(50);
+  await waitForLines(`${dir.path}/log.txt`, 1); // the stream is under way
   const lowered = await run(LOGGER, ["--set-level", "warn"], { cwd: dir.path });
   assert.equal(lowered.code, 0, lowered.stderr);
   assert.equal(
@@ -275,10 +276,8 @@ Deno.test("a second logger on the same log file refuses to start, and the first 
   await using starting = new Background(LOGGER, ["-p", String(freePort())], {
     cwd: dir.path,
   });
-  const timer = setTimeout(() => starting.kill("SIGKILL"), 5000);
-  const second = await starting.finish();
-  clearTimeout(timer);
-  assert.equal(second.code, 1, "the second logger did not exit at once");
+  const second = await starting.finish(5000); // fails if it did not exit at once
+  assert.equal(second.code, 1, "the second logger did not refuse");
   assert.equal(
     second.stderr,
     "logging_basic: Cannot log to ./log.txt: another logger is logging to it already (it answers at ./log.txt.ctl); stop that one, or give this one another --file\n",
@@ -481,7 +480,7 @@ Deno.test("--show --follow prints new matching lines as the logger writes them, 
     "--level",
     "error",
   ], { cwd: dir.path });
-  await sleep(700);
+  await follower.waitForStdout("old 13"); // the last line there: now following
   for (const i of [100, 101, 102]) {
     assert.equal(
       (await send([
@@ -496,7 +495,8 @@ Deno.test("--show --follow prints new matching lines as the logger writes them, 
       0,
     );
   }
-  await sleep(1000);
+  // The last one sent: "new 101" would have come before it.
+  await follower.waitForStdout("new 102");
   const out = await follower.stop("SIGINT");
   await logger.stop();
   assert.equal(out.code, 0, out.stderr);
@@ -551,12 +551,27 @@ Deno.test("--stdin keeps memory bounded on endless input while the logger is awa
   await using sender = new Deno.Command(SENDER, {
     args: ["--stdin", "-p", String(port)],
     stdin: "piped",
-    stdout: "piped",
+    stdout: "null",
     stderr: "piped",
   }).spawn();
+  let stderr = "";
+  const reading = (async () => {
+    for await (
+      const text of sender.stderr.pipeThrough(new TextDecoderStream())
+    ) {
+      stderr += text;
+    }
+  })();
   const piping = generator.stdout.pipeTo(sender.stdin);
   piping.catch(() => {}); // awaited below; fails only if the test does
-  await sleep(3000);
+  // Its buffer full, it reads no more input: its memory is what it keeps.
+  const full =
+    /waiting for the logger at localhost:\d+; \d+ lines sent, the rest wait/;
+  await waitFor(
+    () => full.test(stderr),
+    () => `the sender to say its buffer is full; its stderr: ${stderr}`,
+    30_000,
+  );
   const ps = await run("ps", ["-o", "rss=", "-p", String(sender.pid)]);
   const rss = Number(ps.stdout.trim()) * 1024;
   assert.ok(rss > 0, `ps found the sender: ${ps.stdout}${ps.stderr}`);
@@ -566,12 +581,9 @@ Deno.test("--stdin keeps memory bounded on endless input while the logger is awa
   );
   await using logger = await startLogger(dir.path, port);
   await piping;
-  const end = await sender.output();
-  assert.equal(end.code, 0, new TextDecoder().decode(end.stderr));
-  assert.match(
-    new TextDecoder().decode(end.stderr),
-    /waiting for the logger at localhost:\d+; \d+ lines sent, the rest wait/,
-  );
+  const end = await sender.status;
+  await reading;
+  assert.equal(end.code, 0, stderr);
   assert.equal(
     await waitForSize(`${dir.path}/log.txt`, total * 200),
     total * 200,
@@ -609,10 +621,11 @@ Deno.test("LogSender: open once, log many, reconnect after a logger restart, los
   assert.equal(await program.ask("log 100 before"), "logged 100 dropped 0");
   await waitForLines(`${dir.path}/log.txt`, 100);
   assert.equal((await first.stop()).code, 0);
-  await sleep(300);
+  // Once its connection is closed, what it sends waits in its buffer
+  // instead of going to a connection that is gone.
+  await waitForNoConnectionTo(port);
   // The logger is down: these wait in the buffer.
   assert.equal(await program.ask("log 500 during"), "logged 500 dropped 0");
-  await sleep(300);
   await using second = await startLogger(dir.path, port);
   assert.equal(await program.ask("log 100 after"), "logged 100 dropped 0");
   assert.equal(await program.ask("close"), "closed");

@@ -15,10 +15,10 @@ import {
   readText,
   run,
   send,
-  sleep,
   startLogger,
   tempDir,
   waitForLines,
+  waitForPath,
   waitForPort,
 } from "./helpers.ts";
 
@@ -27,7 +27,7 @@ function notRegular(kind: string, file = "./log.txt"): string {
   return `logging_basic: Cannot open log file '${file}': it is ${kind}; the logger writes only to a regular file`;
 }
 
-/** Runs a command that should end by itself; kills it after `ms`. */
+/** Runs a command that should end by itself; kills it and fails after `ms`. */
 async function runFor(
   command: string,
   args: string[],
@@ -35,10 +35,7 @@ async function runFor(
   ms = 5000,
 ): Promise<Outcome> {
   await using child = new Background(command, args, options);
-  const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-  const out = await child.finish();
-  clearTimeout(timer);
-  return out;
+  return await child.finish(ms);
 }
 
 /**
@@ -116,23 +113,6 @@ while True:
     print("asked:", rep.recv().decode(), flush=True)
     rep.send(b"level debug; 0 messages logged (not a logger)")
 `;
-
-/** Waits until something is at `path`. */
-async function waitForPath(path: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    try {
-      Deno.lstatSync(path);
-      return;
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-      if (Date.now() > deadline) {
-        throw new Error(`nothing at ${path} after ${timeoutMs} ms`);
-      }
-      await sleep(20);
-    }
-  }
-}
 
 /** The file mode's permission bits. */
 function modeOf(path: string): string {
@@ -223,7 +203,7 @@ Deno.test("SIGHUP with a symbolic link at ./log.txt: one line on stderr, the log
   Deno.renameSync(log, `${log}.1`);
   Deno.symlinkSync(target, log);
   logger.kill("SIGHUP");
-  await sleep(500);
+  await logger.waitForStderr("still writing to the file it had open");
   assert.equal((await send(["--port", String(port), "two"])).code, 0);
   assert.equal(await waitForLines(`${log}.1`, 2), "one\ntwo\n");
   assert.equal(readText(target), "root:x:0:0\n");
@@ -231,7 +211,7 @@ Deno.test("SIGHUP with a symbolic link at ./log.txt: one line on stderr, the log
   // Once a regular file can be made there, the next SIGHUP opens it.
   Deno.removeSync(log);
   logger.kill("SIGHUP");
-  await sleep(500);
+  await waitForPath(log); // the logger made the new file: it has reopened
   assert.equal((await send(["--port", String(port), "three"])).code, 0);
   assert.equal(await waitForLines(log, 1), "three\n");
   const end = await logger.stop();
@@ -355,7 +335,7 @@ Deno.test("with its directory removed, the logger says it cannot write and holds
   await waitForLines(`${cwd}/log.txt`, 1);
   Deno.removeSync(cwd, { recursive: true });
   assert.equal((await send(["--port", String(port), "two"])).code, 0);
-  await sleep(500);
+  await logger.waitForStderr("Cannot write to './log.txt'");
   const end = await logger.stop();
   assert.equal(end.code, 1, end.stderr);
   const lines = end.stderr.split("\n");

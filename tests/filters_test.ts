@@ -44,43 +44,24 @@ async function runWithin(
 ): Promise<Outcome & { ms: number }> {
   const started = performance.now();
   await using child = new Background(command, args, { cwd });
-  let late = false;
-  const timer = setTimeout(() => {
-    late = true;
-    child.kill("SIGKILL");
-  }, ms);
-  const out = await child.finish();
-  clearTimeout(timer);
-  if (late) {
-    throw new Error(
-      `${
-        args.join(" ")
-      }: still running after ${ms} ms (killed); stderr: ${out.stderr}`,
-    );
-  }
+  const out = await child.finish(ms);
   return { ...out, ms: performance.now() - started };
 }
 
-/** Sends SIGTERM and waits `ms` for the end; throws if it is not over by then. */
+/**
+ * Sends SIGTERM and waits `ms` for the end; kills it and throws if it is not
+ * over by then. A logger stuck in a backtracking pattern would not hear the
+ * signal for minutes: a deadline of seconds tells the two apart even on a
+ * busy machine.
+ */
 async function stopWithin(
   process: Background,
   ms: number,
 ): Promise<Outcome & { ms: number }> {
   const started = performance.now();
   process.kill("SIGTERM");
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`still running ${ms} ms after SIGTERM`)),
-      ms,
-    );
-  });
-  try {
-    const out = await Promise.race([process.finish(), late]);
-    return { ...out, ms: performance.now() - started };
-  } finally {
-    clearTimeout(timer);
-  }
+  const out = await process.finish(ms);
+  return { ...out, ms: performance.now() - started };
 }
 
 /** The logger as the README's recipe for another file starts it, without the V8 flag. */
@@ -114,7 +95,7 @@ Deno.test("--exclude '(a+)+$' and the 34-byte attack message: the next message i
   const status = await runWithin(5_000, LOGGER, ["--status"], dir.path);
   assert.equal(status.code, 0, status.stderr);
   assert.match(status.stdout, /level debug; 2 messages logged to \.\/log\.txt/);
-  const end = await stopWithin(logger, 1_000);
+  const end = await stopWithin(logger, 5_000);
   assert.equal(end.code, 0, end.stderr);
   assert.match(
     end.stderr,
@@ -156,7 +137,7 @@ ctx.term()
   assert.equal(lines.filter((line) => line === "normal").length, 1);
   const status = await runWithin(5_000, LOGGER, ["--status"], dir.path);
   assert.equal(status.code, 0, status.stderr);
-  const end = await stopWithin(logger, 1_000);
+  const end = await stopWithin(logger, 5_000);
   assert.equal(end.code, 0, end.stderr);
 });
 
@@ -242,7 +223,7 @@ Deno.test("without the V8 flag a filter gets one line naming the fix, exit 2; no
   await waitForPort(port);
   assert.equal((await send(["--port", String(port), "no filter"])).code, 0);
   assert.match(await waitForLines(`${dir.path}/log.txt`, 1), / no filter\n$/);
-  assert.equal((await stopWithin(logger, 1_000)).code, 0);
+  assert.equal((await stopWithin(logger, 5_000)).code, 0);
   const shown = await runWithin(
     10_000,
     "deno",
@@ -295,5 +276,5 @@ Deno.test("the README's and --help's 'deno run' commands for the logger give the
     assert.equal((await send(["--port", String(port), text])).code, 0);
   }
   assert.equal(await waitForLines(given, 2, 2_000), `${ATTACK}\nnormal line\n`);
-  assert.equal((await stopWithin(logger, 1_000)).code, 0);
+  assert.equal((await stopWithin(logger, 5_000)).code, 0);
 });

@@ -1,9 +1,15 @@
 /**
- * Shared pieces for the tests: where the scripts are, free loopback ports,
- * and starting the real scripts and the Python peers as a user would.
+ * Shared pieces for the tests: where the scripts are, free loopback ports
+ * (tests/ports.ts), waiting for a condition (tests/waits.ts), and starting
+ * the real scripts and the Python peers as a user would.
  *
  * @module
  */
+
+import { POLL_MS, sleep, waitFor } from "./waits.ts";
+
+export { freePort } from "./ports.ts";
+export { sleep, waitFor, waitForPath } from "./waits.ts";
 
 /** The project's root directory. */
 export const ROOT = new URL("..", import.meta.url).pathname;
@@ -17,16 +23,6 @@ export const PYTHON = "/usr/bin/python3";
 export const PEERS = `${ROOT}tests/peers/`;
 /** Debian's logrotate (.ci/run installs it). */
 export const LOGROTATE = "/usr/sbin/logrotate";
-
-const decoder = new TextDecoder();
-
-/** A loopback port nothing listens on right now. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /** A fresh temporary directory to run a script in; removed by `using`. */
 export function tempDir(): { path: string } & Disposable {
@@ -64,10 +60,39 @@ export function send(args: string[], cwd?: string): Promise<Outcome> {
   return run(SENDER, args, { cwd });
 }
 
-/** A process started in the background, with its output collected. */
+/** A byte stream's text, collected as it comes. */
+class CollectedText {
+  #text = "";
+  /** Whether the stream has ended: no more text will come. */
+  done = false;
+  /** Resolves once the stream has ended. */
+  readonly ended: Promise<void>;
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.ended = (async () => {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+        this.#text += chunk;
+      }
+      this.done = true;
+    })();
+  }
+
+  /** Everything so far. */
+  get text(): string {
+    return this.#text;
+  }
+}
+
+/**
+ * A process started in the background, with its output collected; what it
+ * has printed so far can be waited for ({@link Background.waitForStderr}).
+ */
 export class Background {
   readonly #child: Deno.ChildProcess;
-  readonly #output: Promise<Deno.CommandOutput>;
+  readonly #stdout: CollectedText;
+  readonly #stderr: CollectedText;
+  readonly #ended: Promise<Deno.CommandStatus>;
+  #status: Deno.CommandStatus | undefined;
   readonly #what: string;
 
   constructor(
@@ -83,12 +108,29 @@ export class Background {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    this.#output = this.#child.output();
+    this.#stdout = new CollectedText(this.#child.stdout);
+    this.#stderr = new CollectedText(this.#child.stderr);
+    this.#ended = Promise.all([
+      this.#child.status,
+      this.#stdout.ended,
+      this.#stderr.ended,
+    ]).then(([status]) => status);
+    this.#child.status.then((status) => this.#status = status);
     this.#what = [command, ...args].join(" ");
   }
 
   get pid(): number {
     return this.#child.pid;
+  }
+
+  /** What it has printed on stdout so far. */
+  get stdoutSoFar(): string {
+    return this.#stdout.text;
+  }
+
+  /** What it has printed on stderr so far. */
+  get stderrSoFar(): string {
+    return this.#stderr.text;
   }
 
   /** Sends a signal, if the process is still running. */
@@ -101,6 +143,64 @@ export class Background {
   }
 
   /**
+   * Waits until it has printed `expected` (text, or a pattern) on stderr and
+   * returns all it printed there so far. Throws at the deadline, or as soon
+   * as it ends without printing it, saying what it printed.
+   *
+   * @example
+   * ```ts
+   * logger.kill("SIGHUP");
+   * await logger.waitForStderr("still writing to the file it had open");
+   * ```
+   */
+  waitForStderr(
+    expected: string | RegExp,
+    timeoutMs = 15_000,
+  ): Promise<string> {
+    return this.#waitForOutput(this.#stderr, "stderr", expected, timeoutMs);
+  }
+
+  /** Like {@link waitForStderr}, for stdout. */
+  waitForStdout(
+    expected: string | RegExp,
+    timeoutMs = 15_000,
+  ): Promise<string> {
+    return this.#waitForOutput(this.#stdout, "stdout", expected, timeoutMs);
+  }
+
+  async #waitForOutput(
+    output: CollectedText,
+    name: string,
+    expected: string | RegExp,
+    timeoutMs: number,
+  ): Promise<string> {
+    const seen = () =>
+      typeof expected === "string"
+        ? output.text.includes(expected)
+        : expected.test(output.text);
+    await waitFor(
+      () => {
+        if (seen()) return true;
+        if (!output.done) return false;
+        const status = this.#status === undefined
+          ? "closed it"
+          : `ended: exit ${this.#status.code}, signal ${this.#status.signal}`;
+        throw new Error(
+          `${this.#what} did not print ${expected} on ${name} (it ${status}); it printed ${
+            JSON.stringify(output.text)
+          }`,
+        );
+      },
+      () =>
+        `${expected} on the ${name} of ${this.#what}; it printed ${
+          JSON.stringify(output.text)
+        }`,
+      timeoutMs,
+    );
+    return output.text;
+  }
+
+  /**
    * Waits for the end and returns what it printed. A process still running
    * after `timeoutMs` is killed and the test fails with what it printed: a
    * hang must fail the run, not stall it.
@@ -108,27 +208,25 @@ export class Background {
   async finish(timeoutMs = FINISH_TIMEOUT_MS): Promise<Outcome> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<"late">((resolve) => {
+      // The deadline, not a wait: cleared as soon as the process ends.
       timer = setTimeout(() => resolve("late"), timeoutMs);
     });
-    const first = await Promise.race([this.#output, late]);
+    const first = await Promise.race([this.#ended, late]);
     clearTimeout(timer);
     if (first === "late") {
       this.kill("SIGKILL");
-      const out = await this.#output;
+      await this.#ended;
       throw new Error(
         `${this.#what} still ran after ${
           timeoutMs / 1000
-        } s and was killed; it printed:\n${decoder.decode(out.stdout)}${
-          decoder.decode(out.stderr)
-        }`,
+        } s and was killed; it printed:\n${this.#stdout.text}${this.#stderr.text}`,
       );
     }
-    const out = first;
     return {
-      code: out.code,
-      signal: out.signal,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
+      code: first.code,
+      signal: first.signal,
+      stdout: this.#stdout.text,
+      stderr: this.#stderr.text,
     };
   }
 
@@ -189,7 +287,7 @@ export async function waitForPort(port: number, timeoutMs = 15_000) {
           `nothing listens on port ${port} after ${timeoutMs} ms`,
         );
       }
-      await sleep(25);
+      await sleep(POLL_MS); // a poll's pause: the loop waits for the port
     }
   }
 }
@@ -242,22 +340,18 @@ export async function waitForLines(
         } within ${timeoutMs} ms, found ${lines}; ${tail(text)}`,
       );
     }
-    await sleep(20);
+    await sleep(POLL_MS); // a poll's pause: the loop waits for the lines
   }
 }
 
 /**
  * Waits `ms` milliseconds, then returns the file's text ("" if it does not
- * exist): for checking that nothing more arrived meanwhile.
+ * exist): for checking that nothing more arrived meanwhile, where there is
+ * no event to wait for.
  */
 export async function readAfter(path: string, ms: number): Promise<string> {
-  await sleep(ms);
+  await sleep(ms); // the span in which nothing more may arrive
   return readText(path);
-}
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A process the test talks to: a line in on stdin, a line out on stdout. */
@@ -288,6 +382,18 @@ export class Conversation {
       throw new Error(`no answer to "${line}": ${await this.#stderr}`);
     }
     return answer.value;
+  }
+
+  /**
+   * Waits for its next line on stdout, one it prints by itself (a peer
+   * saying it is ready); throws, with its stderr, if it ends first.
+   */
+  async nextLine(): Promise<string> {
+    const line = await this.#lines.next();
+    if (line.done) {
+      throw new Error(`it ended without a line: ${await this.#stderr}`);
+    }
+    return line.value;
   }
 
   /** Waits for the end; returns the exit status and what it said on stderr. */
@@ -351,8 +457,81 @@ export async function waitForSize(
         }`,
       );
     }
-    await sleep(intervalMs);
+    await sleep(intervalMs); // a poll's pause: the loop waits for the size
   }
+}
+
+/**
+ * Waits until process `pid` has read everything written to its standard
+ * input so far: the pipe holds no unread byte (FIONREAD on the pipe, which
+ * python3 opens through /proc/PID/fd/0).
+ *
+ * @example
+ * ```ts
+ * await writer.write(new TextEncoder().encode("one\ntwo\n"));
+ * await waitForInputRead(child.pid);
+ * ```
+ */
+export async function waitForInputRead(
+  pid: number,
+  timeoutMs = 15_000,
+): Promise<void> {
+  let unread = "";
+  await waitFor(
+    async () => {
+      const out = await run(PYTHON, [
+        "-c",
+        `import array, fcntl, os, sys, termios
+fd = os.open("/proc/%s/fd/0" % sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+count = array.array("i", [0])
+fcntl.ioctl(fd, termios.FIONREAD, count)
+print(count[0])`,
+        String(pid),
+      ]);
+      if (out.code !== 0) {
+        throw new Error(`cannot look at the stdin of ${pid}: ${out.stderr}`);
+      }
+      unread = out.stdout.trim();
+      return unread === "0";
+    },
+    () => `process ${pid} to read its input; ${unread} bytes unread`,
+    timeoutMs,
+  );
+}
+
+/**
+ * Waits until no TCP connection to port `port` on this machine is open
+ * (established, or closed by the server and not yet by the client), as `ss`
+ * lists them: the clients noticed that the server went away.
+ *
+ * @example
+ * ```ts
+ * await logger.stop();
+ * await waitForNoConnectionTo(port); // the senders know it is gone
+ * ```
+ */
+export async function waitForNoConnectionTo(
+  port: number,
+  timeoutMs = 15_000,
+): Promise<void> {
+  let open = "";
+  await waitFor(
+    async () => {
+      const out = await run("ss", [
+        "-Htn",
+        "state",
+        "established",
+        "state",
+        "close-wait",
+        `( dport = :${port} )`,
+      ]);
+      if (out.code !== 0) throw new Error(`ss failed: ${out.stderr}`);
+      open = out.stdout.trim();
+      return open === "";
+    },
+    () => `the connections to port ${port} to close; open: ${open}`,
+    timeoutMs,
+  );
 }
 
 /**
@@ -440,7 +619,7 @@ socket = context.socket(zmq.PUSH)
 socket.connect('tcp://127.0.0.1:%s' % sys.argv[1])
 for seq in range(int(sys.argv[2])):
     socket.send(('%s %d' % (sys.argv[3], seq)).encode())
-    time.sleep(0.001)
+    time.sleep(0.001)  # the pace: messages keep coming while a test acts
 socket.close()
 context.term()`,
     String(port),
@@ -480,37 +659,41 @@ export class Streaming implements AsyncDisposable {
 
   /** Waits until it has printed `count` lines in all; throws at the deadline. */
   async waitForLines(count: number, timeoutMs = 10_000): Promise<string[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.lines.length < count) {
-      if (Date.now() > deadline) {
-        throw new Error(
-          `expected ${count} lines on stdout within ${timeoutMs} ms, got ${this.lines.length}: ${
-            JSON.stringify(this.lines)
-          }`,
-        );
-      }
-      await sleep(20);
-    }
+    await waitFor(
+      () => this.lines.length >= count,
+      () =>
+        `${count} lines on stdout, got ${this.lines.length}: ${
+          JSON.stringify(this.lines)
+        }`,
+      timeoutMs,
+    );
     return this.lines;
   }
 
   /** Waits until it has printed `line`; throws, saying why, at the deadline. */
   async waitFor(line: string, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
     let ended: Deno.CommandStatus | undefined;
     this.#child.status.then((status) => ended = status);
-    while (!this.lines.includes(line)) {
-      if (ended !== undefined || Date.now() > deadline) {
+    let closed = false; // its stdout: no more lines will come
+    this.#pump.then(() => closed = true, () => closed = true);
+    await waitFor(
+      () => {
+        if (this.lines.includes(line)) return true;
+        if (!closed) return false;
         throw new Error(
-          `it did not print ${JSON.stringify(line)}${
+          `it did not print ${JSON.stringify(line)} (it ${
             ended
-              ? ` (it ended: exit ${ended.code}, signal ${ended.signal})`
-              : ` within ${timeoutMs} ms`
-          }; it printed ${JSON.stringify(this.lines)}`,
+              ? `ended: exit ${ended.code}, signal ${ended.signal}`
+              : "closed its stdout"
+          }); it printed ${JSON.stringify(this.lines)}`,
         );
-      }
-      await sleep(20);
-    }
+      },
+      () =>
+        `${JSON.stringify(line)} on stdout; it printed ${
+          JSON.stringify(this.lines)
+        }`,
+      timeoutMs,
+    );
   }
 
   /** Sends `signal` and goes on. */

@@ -17,9 +17,9 @@ import {
   readText,
   run,
   SENDER,
-  sleep,
   startLogger,
   tempDir,
+  waitFor,
   waitForLines,
   waitForPort,
   waitForSize,
@@ -30,6 +30,70 @@ async function peakMiB(pid: number): Promise<number> {
   // Deno reads /proc only with --allow-all; cat needs just --allow-run.
   const status = (await run("cat", [`/proc/${pid}/status`])).stdout;
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+/**
+ * Whether `text` has been written to the file at `path` yet. Each call reads
+ * only what was added since the last: a flood makes the file large.
+ */
+function watchFor(path: string, text: string): () => boolean {
+  const bytes = new TextEncoder().encode(text);
+  let offset = 0;
+  let carry = new Uint8Array(0); // the end of the last read, for a match across reads
+  return () => {
+    using file = Deno.openSync(path);
+    file.seekSync(offset, Deno.SeekMode.Start);
+    const chunk = new Uint8Array(1 << 20);
+    for (let n; (n = file.readSync(chunk)) !== null;) {
+      offset += n;
+      const seen = new Uint8Array(carry.length + n);
+      seen.set(carry);
+      seen.set(chunk.subarray(0, n), carry.length);
+      if (indexOf(seen, bytes) >= 0) return true;
+      carry = seen.slice(Math.max(0, seen.length - bytes.length + 1));
+    }
+    return false;
+  };
+}
+
+/** Where `needle` starts in `haystack`, or -1. */
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  for (
+    let at = haystack.indexOf(needle[0]);
+    at >= 0 && at <= haystack.length - needle.length;
+    at = haystack.indexOf(needle[0], at + 1)
+  ) {
+    if (needle.every((byte, i) => haystack[at + i] === byte)) return at;
+  }
+  return -1;
+}
+
+/**
+ * Reads from `conn` until the logger hangs up (the end of the stream, or a
+ * reset), then closes it; fails if it has not after `timeoutMs`.
+ */
+async function hungUp(conn: Deno.Conn, timeoutMs = 10_000): Promise<void> {
+  const buffer = new Uint8Array(4096);
+  const reading = (async () => {
+    try {
+      while ((await conn.read(buffer)) !== null) continue;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.ConnectionReset)) throw err;
+    }
+    return "hung up" as const;
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    // The deadline, not a wait: cleared as soon as the logger hangs up.
+    timer = setTimeout(() => resolve("late"), timeoutMs);
+  });
+  const first = await Promise.race([reading, late]);
+  clearTimeout(timer);
+  conn.close();
+  await reading.catch(() => {}); // a read cut short by the close above
+  if (first === "late") {
+    throw new Error(`the logger did not hang up within ${timeoutMs} ms`);
+  }
 }
 
 /** `senders` connections, each sending `count` messages of 64 KiB of \x01. */
@@ -59,7 +123,8 @@ for (const args of [[], ["--format", "json"], ["--timestamps"]]) {
       await using logger = await startLogger(dir.path, port, args);
       const flooders = flood(port, 8, 150);
       try {
-        await sleep(300); // the flood is under way
+        // The flood is under way: its lines (each 64 KiB escaped) reach the file.
+        await waitForSize(log, 4 * 65536, 30_000);
         const sent = Date.now();
         const good = await run(SENDER, [
           "--port",
@@ -68,11 +133,14 @@ for (const args of [[], ["--format", "json"], ["--timestamps"]]) {
           "line",
         ]);
         assert.equal(good.code, 0, good.stderr);
-        while (!readText(log).includes("GOOD line")) {
-          const waited = Date.now() - sent;
-          assert.ok(waited < 3000, `the good line waited ${waited} ms`);
-          await sleep(20);
-        }
+        await waitFor(
+          watchFor(log, "GOOD line"),
+          () =>
+            `the good line in the log within 3 s of sending it (${
+              Date.now() - sent
+            } ms now)`,
+          Math.max(0, 3000 - (Date.now() - sent)),
+        );
         for (const flooder of flooders) await flooder.finish();
         const peak = await peakMiB(logger.pid);
         assert.ok(peak < 400, `peak RSS ${peak.toFixed(0)} MiB`);
@@ -160,7 +228,9 @@ Deno.test("out of file descriptors, the logger says so with its limit and the fi
     for (let i = 0; i < 80; i++) {
       held.push(await Deno.connect({ hostname: "127.0.0.1", port }));
     }
-    await sleep(1500); // libzmq meets EMFILE; the logger looks between batches
+    await logger.waitForStderr(
+      "Cannot accept new senders: out of file descriptors",
+    );
   } finally {
     for (const conn of held) conn.close();
   }
@@ -192,8 +262,7 @@ Deno.test("raw bytes sent to the port are not taken as messages (ZeroMQ 2's gree
     const bytes = crypto.getRandomValues(new Uint8Array(2000));
     bytes[0] = 1 + (i % 0xfe);
     await conn.write(bytes).catch(() => {}); // the logger may hang up first
-    await sleep(10);
-    conn.close();
+    await hungUp(conn);
   }
   const sent = await run(SENDER, ["--port", String(port), "GOOD"]);
   assert.equal(sent.code, 0, sent.stderr);

@@ -5,12 +5,14 @@
 
 import assert from "node:assert/strict";
 import {
+  Background,
   freePort,
   PEERS,
   PYTHON,
   readText,
   run,
   send,
+  SENDER,
   startBookLogger,
   startLogger,
   tempDir,
@@ -65,15 +67,15 @@ Deno.test("log_cmd_basic.ts logs into the book's Python logger", async () => {
 Deno.test("log_cmd_basic.ts waits for the book's Python logger when started first", async () => {
   using dir = tempDir();
   const port = freePort();
-  const sending = send(
+  await using sending = new Background(
+    SENDER,
     ["--port", String(port), "waited", "for", "Python"],
-    dir.path,
+    { cwd: dir.path },
   );
-  await new Promise((resolve) => setTimeout(resolve, 700));
+  await sending.waitForStderr(/waiting for the logger at localhost:\d+/);
   await using logger = await startBookLogger(dir.path, port);
-  const out = await sending;
-  assert.equal(out.code, 0);
-  assert.match(out.stderr, /waiting for the logger at localhost:\d+/);
+  const out = await sending.finish();
+  assert.equal(out.code, 0, out.stderr);
   assert.equal(
     await waitForLines(`${dir.path}/log.txt`, 1),
     "waited for Python\n",

@@ -13,6 +13,7 @@ import {
   send,
   SENDER,
   tempDir,
+  waitForInputRead,
   waitForLines,
   waitForPort,
 } from "./helpers.ts";
@@ -47,7 +48,7 @@ function stdinSender(args: string[]) {
       const end = Date.now() + ms;
       while (Date.now() < end) {
         if (seen()) return true;
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise((resolve) => setTimeout(resolve, 20)); // a poll's pause, not a stand-in
       }
       return seen();
     },
@@ -89,7 +90,7 @@ Deno.test("--stdin stopped by Ctrl-C says how many lines were read and not deliv
     await sender.waitFor(/waiting for the logger/, 3000),
     `no notice; stderr: ${JSON.stringify(sender.stderr())}`,
   );
-  await new Promise((resolve) => setTimeout(resolve, 300)); // all read by now
+  await waitForInputRead(sender.child.pid); // every line read
   sender.child.kill("SIGINT");
   const status = await sender.child.status;
   assert.ok(

@@ -23,7 +23,7 @@ import {
   readText,
   ROOT,
   run,
-  sleep,
+  waitFor,
   waitForLines,
   waitForPort,
 } from "./helpers.ts";
@@ -133,7 +133,7 @@ Deno.test("README: a sender started before the logger says what the README shows
   await using sender = new Background("bash", ["-c", onPort(command, port)], {
     cwd: dir.path,
   });
-  await sleep(1500);
+  await sender.waitForStderr("waiting for the logger");
   await using logger = startLoggerOn(dir.path, port);
   const sent = await sender.finish();
   assert.equal(sent.code, 0, sent.stderr);
@@ -181,10 +181,17 @@ Deno.test("README: every ./logging_basic.ts and ./log_cmd_basic.ts line that run
   assert.ok(here.length >= 10, `only ${here.length} lines to run`);
   // A logger on the test's port for the senders, --status and --show; a
   // line that starts a logger itself runs while that one is stopped.
+  // Running once it answers --status: its signal handlers are in place.
+  const answersStatus = (what: string) =>
+    waitFor(
+      async () =>
+        (await shell(dir.path, "./logging_basic.ts --status")).code === 0,
+      `${what} to answer --status`,
+    );
   const start = async () => {
     const started = startLoggerOn(dir.path, port);
     await waitForPort(port);
-    await sleep(300); // its signal handlers are in place
+    await answersStatus(`the logger on port ${port}`);
     return started;
   };
   let logger = await start();
@@ -218,15 +225,9 @@ Deno.test("README: every ./logging_basic.ts and ./log_cmd_basic.ts line that run
           cwd: dir.path,
         },
       );
-      // Running once it answers --status (its signal handlers are in place).
-      let listening = false;
-      for (let tries = 0; tries < 50 && !listening; tries++) {
-        await sleep(200);
-        const status = await shell(dir.path, "./logging_basic.ts --status");
-        listening = status.code === 0;
-      }
+      const listening = await answersStatus(line).catch((err) => err);
       const end = await other.stop("SIGTERM");
-      assert.ok(listening, `${line}: did not listen: ${end.stderr}`);
+      assert.equal(listening, true, `${line}: did not listen: ${end.stderr}`);
       assert.equal(end.code, 0, `${line}: ${end.stderr}`);
       logger = await start();
     }

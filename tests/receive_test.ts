@@ -20,7 +20,9 @@ import {
   sleep,
   startLogger,
   tempDir,
+  waitFor,
   waitForLines,
+  waitForPath,
   waitForPort,
 } from "./helpers.ts";
 
@@ -47,6 +49,8 @@ Deno.test("logger keeps logging across many separate sender processes with pause
       `message ${i} is in the file before the next sender starts`,
     );
     await waitForPort(port);
+    // The behaviour under test: the logger goes idle between senders, for
+    // longer each time (not a stand-in for a condition).
     await sleep(100 + 30 * i);
   }
   const end = await logger.stop();
@@ -130,7 +134,9 @@ Deno.test("logger started while a sender is already waiting gets its message", a
       }),
     )
   );
-  await sleep(800);
+  for (const sender of waiting) {
+    await sender.waitForStderr("waiting for the logger");
+  }
   await using logger = await startLogger(dir.path, port);
   for (const sender of waiting) assert.equal((await sender.finish()).code, 0);
   const text = await waitForLines(`${dir.path}/log.txt`, 3);
@@ -153,17 +159,22 @@ Deno.test("a message over --max-message-size is refused at the socket; other sen
   const script = `
 import sys, zmq
 c = zmq.Context()
-big = c.socket(zmq.PUSH); big.connect('tcp://127.0.0.1:${port}')
+big = c.socket(zmq.PUSH)
+hung_up = big.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+big.connect('tcp://127.0.0.1:${port}')
 big.send(b'a' * 1024)          # exactly the limit: logged
 big.send(b'b' * 1025)          # one byte over: the logger hangs up on this sender
 ok = c.socket(zmq.PUSH); ok.connect('tcp://127.0.0.1:${port}')
 for i in range(3): ok.send(b'fine %d' % i)
+if not hung_up.poll(15000):
+    sys.exit('the logger did not hang up on the sender of 1025 bytes within 15 s')
+big.disable_monitor(); hung_up.close()
 ok.close(); big.setsockopt(zmq.LINGER, 500); big.close(); c.term()
 `;
+  // It ends once the logger has hung up on the sender of the large message.
   const out = await run(PYTHON, ["-c", script]);
   assert.equal(out.code, 0, out.stderr);
   const text = await waitForLines(`${dir.path}/log.txt`, 4);
-  await sleep(300);
   assert.equal((await send(["--port", String(port), "still", "here"])).code, 0);
   await waitForLines(`${dir.path}/log.txt`, 5);
   const end = await logger.stop();
@@ -278,7 +289,8 @@ Deno.test("after logrotate moves the file, SIGHUP makes the logger write to a ne
   );
   await waitForLines(`${dir.path}/log.txt.1`, 2);
   logger.kill("SIGHUP");
-  await sleep(300);
+  // The logger made the new file: it has reopened.
+  await waitForPath(`${dir.path}/log.txt`);
   assert.equal(
     (await send(["--port", String(port), "after", "rotation"])).code,
     0,
@@ -312,12 +324,17 @@ Deno.test("a write error is reported, nothing is dropped, and logging resumes on
     ),
   );
   for (const out of sent) assert.equal(out.code, 0, out.stderr);
-  await sleep(1500);
+  await logger.waitForStderr("Cannot write to './log.txt': File too large");
   // Rotate the full file away and tell the logger: the held lines follow.
   Deno.renameSync(`${dir.path}/log.txt`, `${dir.path}/log.txt.1`);
   logger.kill("SIGHUP");
-  await waitForLines(`${dir.path}/log.txt`, 1, 5000);
-  await sleep(1500);
+  await logger.waitForStderr("writing to './log.txt' again");
+  const both = () =>
+    readText(`${dir.path}/log.txt.1`) + readText(`${dir.path}/log.txt`);
+  await waitFor(
+    () => both().split("\n").length - 1 >= 25,
+    () => `25 lines in log.txt.1 and log.txt; they hold ${both()}`,
+  );
   const end = await logger.stop();
   assert.equal(end.code, 0, end.stderr);
   assert.match(
@@ -349,7 +366,7 @@ Deno.test("stopped while it cannot write, the logger says how many lines were no
     (await send(["--port", String(port), "cannot", "be", "written"])).code,
     0,
   );
-  await sleep(500);
+  await logger.waitForStderr("Cannot write to './log.txt'");
   const end = await logger.stop();
   assert.equal(end.code, 1);
   assert.match(

@@ -18,10 +18,10 @@ import {
   readText,
   run,
   send,
-  sleep,
   startLogger,
   Streaming,
   tempDir,
+  waitFor,
   waitForLines,
 } from "./helpers.ts";
 
@@ -97,16 +97,13 @@ Deno.test("logrotate with a postrotate of --reopen: the logger writes to a new f
   const sent = await paced.finish();
   assert.equal(sent.code, 0, sent.stderr);
   // Every message is in one file or the other.
-  const deadline = Date.now() + 15_000;
-  let old = "", fresh = "";
-  while (true) {
+  let old = "", fresh = "", total = 0;
+  await waitFor(() => {
     old = readText(`${log}.1`);
     fresh = readText(log);
-    const total = (old + fresh).split("\n").length - 1;
-    if (total >= count + 2) break;
-    assert.ok(Date.now() < deadline, `only ${total} of ${count + 2} lines`);
-    await sleep(50);
-  }
+    total = (old + fresh).split("\n").length - 1;
+    return total >= count + 2;
+  }, () => `${count + 2} lines in log.txt.1 and log.txt; only ${total}`);
   await follower.waitFor("after rotation");
   const end = await logger.stop();
   assert.equal(end.code, 0, end.stderr);
@@ -161,8 +158,9 @@ Deno.test("--show --follow keeps running through SIGHUP and prints the lines tha
     cwd: dir.path,
   });
   await follower.waitFor("first");
+  // Had SIGHUP ended it, it would print nothing more and its exit status
+  // would say so.
   follower.signal("SIGHUP");
-  await sleep(300);
   Deno.writeTextFileSync(log, "after the hangup\n", { append: true });
   await follower.waitFor("after the hangup");
   // A second one, and a rotation after it, as logrotate with the old recipe did.

@@ -25,6 +25,7 @@ import {
   startLogger,
   Streaming,
   tempDir,
+  waitFor,
   waitForLines,
   waitForPort,
   waitForSize,
@@ -54,11 +55,12 @@ Deno.test("stopped by SIGTERM under load, the logger's count matches the file, a
   // both senders (on a busy machine one may start well after the other).
   await waitForSize(log, 300_000, 30_000, 10);
   const both = (text: string) => /^s0 /m.test(text) && /^s1 /m.test(text);
-  const deadline = Date.now() + 30_000;
-  while (!both(readText(log))) {
-    if (Date.now() > deadline) throw new Error("a sender never got through");
-    await sleep(10);
-  }
+  await waitFor(
+    () => both(readText(log)),
+    "lines of both senders in the log",
+    30_000,
+    10,
+  );
   const end = await logger.stop("SIGTERM");
   assert.equal(end.code, 0, end.stderr);
   assert.equal(end.signal, null);
@@ -99,7 +101,10 @@ Deno.test("stopped with a backlog waiting for it, the logger writes the whole ba
     "b",
     "20000",
   ]);
-  await sleep(500); // connected
+  // Each says "connected" once its handshake with the logger is done.
+  for (const sender of [f, b]) {
+    assert.equal(await sender.nextLine(), "connected");
+  }
   // Frozen (as on a stalled machine), the logger takes nothing: what the
   // senders hand over waits in the network's buffers and its own queues.
   logger.kill("SIGSTOP");
@@ -260,6 +265,7 @@ Deno.test(`--show with TZ=${ZONE}: --since/--until local times, today and yester
   // Not across a midnight in the zone or in UTC while the test runs.
   const closeTo = (midnight: number) => midnight + 86_400_000 - Date.now();
   for (const midnight of [zoneMidnight(Date.now()), utcMidnight(Date.now())]) {
+    // Waits for the clock itself: the condition is the time of day.
     if (closeTo(midnight) < 20_000) await sleep(closeTo(midnight) + 1000);
   }
   const now = Date.now();
@@ -291,7 +297,11 @@ Deno.test(`--show with TZ=${ZONE}: --since/--until local times, today and yester
       env: { TZ: tz },
     });
     assert.equal(out.code, 0, out.stderr);
-    assert.equal(out.stderr, "");
+    // g-notime has no time: --since and --until say they left it out.
+    assert.equal(
+      out.stderr,
+      "logging_basic: left out 1 line without a time (logged without --timestamps, sent without one), as --since and --until need one\n",
+    );
     return out.stdout.split("\n").slice(0, -1).map((line) =>
       entries.find((e) => lineOf(e) === line)?.name ?? `unknown: ${line}`
     );
@@ -344,7 +354,8 @@ Deno.test("a sender started 4 s before the logger delivers once it is up, and ex
     "late",
     "logger",
   ], { cwd: dir.path });
-  // It waits: it does not end while there is no logger.
+  // It waits: it does not end while there is no logger. The 4 s are the
+  // behaviour under test, a span in which nothing may happen.
   const early = await Promise.race([
     sender.finish(),
     sleep(4000).then(() => undefined),
@@ -392,7 +403,9 @@ Deno.test("--show --follow after the log is truncated in place (copytruncate) pr
   await follower.waitForLines(5);
   await sendLine("new 2");
   await follower.waitForLines(6);
-  await sleep(600); // a few of --follow's looks at the file: nothing more
+  // Nothing more may come in a few of --follow's looks at the file: a span
+  // with no event to wait for.
+  await sleep(600);
   const end = await follower.stop("SIGINT");
   assert.equal(end.code, 0, end.stderr);
   assert.deepEqual(follower.lines, [

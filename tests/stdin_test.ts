@@ -10,9 +10,9 @@ import {
   freePort,
   readText,
   SENDER,
-  sleep,
   startLogger,
   tempDir,
+  waitFor,
   waitForLines,
 } from "./helpers.ts";
 
@@ -28,21 +28,6 @@ function numbered(name: string, count: number): string {
   return Array.from({ length: count }, (_, i) => `${name} ${i + 1}\n`).join(
     "",
   );
-}
-
-/** Waits until `seen()` holds; fails at the deadline saying what it waited for. */
-async function waitUntil(
-  seen: () => boolean,
-  what: () => string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!seen()) {
-    if (Date.now() > deadline) {
-      throw new Error(`waited ${timeoutMs} ms for ${what()}`);
-    }
-    await sleep(20);
-  }
 }
 
 /** A `--stdin` sender whose standard input stays open, and its stderr as it comes. */
@@ -66,8 +51,8 @@ function stdinSender(args: string[]) {
     endInput: () => writer.close(),
     stderr: () => stderr,
     /** Waits for stderr to hold `text`; fails with what it holds. */
-    waitFor(text: string): Promise<void> {
-      return waitUntil(
+    async waitFor(text: string): Promise<void> {
+      await waitFor(
         () => stderr.includes(text),
         () =>
           `${JSON.stringify(text)} on stderr; it holds ${
@@ -79,7 +64,7 @@ function stdinSender(args: string[]) {
     async ended(): Promise<Deno.CommandStatus> {
       let ended: Deno.CommandStatus | undefined;
       child.status.then((status) => ended = status);
-      await waitUntil(
+      await waitFor(
         () => ended !== undefined,
         () => `the sender to end; its stderr: ${JSON.stringify(stderr)}`,
       );
@@ -143,7 +128,7 @@ Deno.test("--stdin says once that the logger it had stopped answering, and deliv
   await using logger = await startLogger(dir.path, port);
   await sender.write("back again\n");
   const log = `${dir.path}/log.txt`;
-  await waitUntil(
+  await waitFor(
     () => readText(log).includes("back again\n"),
     () => `"back again" in ${log}; it holds ${readText(log).slice(-200)}`,
   );

@@ -30,7 +30,7 @@ def pipe(source, sink, pause):
                 break
             sink.sendall(data)
             if pause:
-                time.sleep(pause)
+                time.sleep(pause)  # the slow link under test, not a wait
     except OSError:
         pass
     finally:

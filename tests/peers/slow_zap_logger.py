@@ -37,7 +37,7 @@ def refuse_slowly():
             request = zap.recv_multipart()
         except zmq.ContextTerminated:
             return
-        time.sleep(delay)
+        time.sleep(delay)  # the slow answer under test, not a wait
         version, request_id = request[0], request[1]
         zap.send_multipart([version, request_id, b"400", b"not on the list", b"", b""])
 

@@ -24,7 +24,7 @@ start = time.monotonic()
 for seq in range(count):
     wait = start + seq / per_second - time.monotonic()
     if wait > 0:
-        time.sleep(wait)
+        time.sleep(wait)  # the pace under test, not a wait
     socket.send(('%s %d' % (name, seq)).encode())
 socket.close()   # linger -1: term() below waits until every message is out
 context.term()
