@@ -230,10 +230,30 @@ export function checkRuntime(
   }
   if (scan.versions.length === 0) return "is not a Deno runtime";
   if (!scan.versions.includes(denoVersion)) {
-    const newest = scan.versions.toSorted((a, b) =>
-      b.localeCompare(a, "en", { numeric: true })
-    )[0];
-    return `is denort ${newest}, and this Deno is ${denoVersion}`;
+    return otherDeno(scan.versions, denoVersion);
   }
   return undefined;
+}
+
+/**
+ * Why a runtime whose user agents name `versions`, none of them
+ * `denoVersion`, cannot be joined to a program: one version is another
+ * Deno's denort; several are named, oldest first, so none is hidden.
+ *
+ * @example
+ * ```ts
+ * otherDeno(["2.9.4"], "2.9.5"); // "is denort 2.9.4, and this Deno is 2.9.5"
+ * otherDeno(["2.10.0", "2.9.4"], "2.9.5");
+ * // "names Deno 2.9.4 and 2.10.0, none of them this Deno (2.9.5)"
+ * ```
+ */
+export function otherDeno(versions: string[], denoVersion: string): string {
+  const sorted = versions.toSorted((a, b) =>
+    a.localeCompare(b, "en", { numeric: true })
+  );
+  if (sorted.length === 1) {
+    return `is denort ${sorted[0]}, and this Deno is ${denoVersion}`;
+  }
+  const named = `${sorted.slice(0, -1).join(", ")} and ${sorted.at(-1)}`;
+  return `names Deno ${named}, none of them this Deno (${denoVersion})`;
 }
