@@ -277,7 +277,7 @@ export class Logger implements Disposable {
   }
 
   /**
-   * Lets Deno's event loop run (signal listeners): a zero-time zmq_poll on
+   * Lets Deno's event loop run (signal listeners): a 1 ms zmq_poll on
    * a worker thread, so the loop waits for it in epoll, where it also
    * notices signals. Not setTimeout(0): its timer sleeps 1-2 ms, which a
    * message arriving meanwhile would wait too. Not a MessageChannel: it
@@ -285,7 +285,9 @@ export class Logger implements Disposable {
    */
   async #yield(): Promise<void> {
     this.#yielded = Date.now();
-    await poll([this.parts.socket], ZMQ.POLLIN, 0);
+    // 1 ms, not 0: a zero-time poll could finish before the event loop
+    // waited in epoll at all, and a SIGTERM then went unheard for seconds.
+    await poll([this.parts.socket], ZMQ.POLLIN, 1);
   }
 
   /**
