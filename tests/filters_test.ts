@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import {
   Background,
+  docsText,
   freePort,
   LOGGER,
   type Outcome,
@@ -236,15 +237,17 @@ Deno.test("without the V8 flag a filter gets one line naming the fix, exit 2; no
 
 Deno.test("the README's and --help's 'deno run' commands for the logger give the V8 flag, and filters work so", async () => {
   // Each command for the logger, its continuation lines joined.
-  const readme = Deno.readTextFileSync(`${ROOT}README.md`).replace(
+  const readme = docsText().replace(
     /\\\n\s*/g,
     "",
   );
   const help = (await runWithin(10_000, LOGGER, ["--help"], ROOT)).stdout
     .replace(/\\\n\s*/g, "");
-  for (const [where, text] of [["README.md", readme], ["--help", help]]) {
+  for (
+    const [where, text] of [["README.md and docs/", readme], ["--help", help]]
+  ) {
     const commands = text.split("\n").filter((line) =>
-      /\bdeno run\b.*logging_basic/.test(line)
+      /\bdeno run\b.*logging_basic/.test(line) && !line.includes(" ... ") // an elided command is no recipe
     );
     assert.ok(commands.length > 0, `${where} shows no 'deno run' command`);
     for (const command of commands) {

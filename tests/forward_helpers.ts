@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import {
   Background,
+  docsText,
   freePort,
   LOGGER,
   PYTHON,
@@ -26,7 +27,7 @@ export const FIELDS =
 
 /** The README's rsyslog configuration for RELP ("Beyond one machine"): what users copy. */
 function readmeRelpInput(): string {
-  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const readme = docsText();
   const block = /```text\n(module\(load="imrelp"\)\n[^`]*)```/.exec(readme)
     ?.[1];
   assert.ok(

@@ -753,3 +753,11 @@ export async function projectCopy(): Promise<
     },
   };
 }
+
+/** README.md and every page of docs/, as one text: what a user reads. */
+export function docsText(): string {
+  const pages = [...Deno.readDirSync(`${ROOT}docs`)].map((e) => e.name)
+    .filter((name) => name.endsWith(".md")).sort();
+  return [`${ROOT}README.md`, ...pages.map((name) => `${ROOT}docs/${name}`)]
+    .map((path) => Deno.readTextFileSync(path)).join("\n");
+}

@@ -1,5 +1,5 @@
 /**
- * The layout README.md's Layout table describes, held against the code:
+ * The layout docs/layout.md's Layout table describes, held against the code:
  * each folder of lib/ says in its README.md what it may import ("May
  * import: ..."), and its modules import nothing else; nothing in lib/
  * imports an entry script; there is no import circle; modules and functions
@@ -245,8 +245,8 @@ Deno.test("the plain logger loads no reader, forwarder, CurveZMQ or --help on ev
   assert.ok(loaded.includes("lib/logger/loop.ts"), `${loaded}`);
 });
 
-Deno.test("README.md's Layout table names each folder of lib/", () => {
-  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+Deno.test("docs/layout.md's Layout table names each folder of lib/", () => {
+  const readme = Deno.readTextFileSync(`${ROOT}docs/layout.md`);
   const layout = readme.slice(readme.indexOf("## Layout"));
   for (const folder of Deno.readDirSync(LIB)) {
     if (!folder.isDirectory) continue;

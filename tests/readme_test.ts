@@ -18,6 +18,7 @@
 import assert from "node:assert/strict";
 import {
   Background,
+  docsText,
   freePort,
   projectCopy,
   readText,
@@ -28,7 +29,8 @@ import {
   waitForPort,
 } from "./helpers.ts";
 
-const README = Deno.readTextFileSync(`${ROOT}README.md`);
+/** README.md and docs/: every example in them is run. */
+const README = docsText();
 /** The port the README's commands use, the scripts' default. */
 const README_PORT = 5555;
 

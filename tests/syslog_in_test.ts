@@ -17,6 +17,7 @@
 import assert from "node:assert/strict";
 import {
   Background,
+  docsText,
   freePort,
   LOGGER,
   type Outcome,
@@ -85,7 +86,7 @@ function rsyslogConfig(work: string, tcpPort: number, ports: number[]) {
 
 /** The README's omczmq configuration ("Beyond one machine"): what users copy. */
 function readmeOmczmq(): { load: string; action: string } {
-  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const readme = docsText();
   const block = /```text\n(module\(load="omczmq"\))\n(action\([^`]*\))\n```/
     .exec(readme);
   assert.ok(block, "the README shows the omczmq configuration");

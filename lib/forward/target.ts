@@ -98,7 +98,7 @@ export function forwardPermissionProblem(
   const missing = missingPermissions(file, target);
   if (missing.length === 0) return undefined;
   if (Deno.build.standalone) {
-    return `Cannot forward to ${target.url} as this binary may not connect to it: its permissions were fixed when it was built; run logging_basic.ts with deno run to forward (see the README, Beyond one machine)`;
+    return `Cannot forward to ${target.url} as this binary may not connect to it: its permissions were fixed when it was built; run logging_basic.ts with deno run to forward (see docs/syslog.md)`;
   }
   const place = `${file}${STATE_SUFFIX}`;
   const host = target.host.includes(":") ? `[${target.host}]` : target.host;

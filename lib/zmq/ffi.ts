@@ -215,7 +215,7 @@ export function compiledLoadProblem(
  * read-only refuses.
  */
 const COMPILED_TMP_HINT =
-  "; a compiled binary loads libzmq from a copy under /tmp: /tmp must be writable and not mounted noexec (see the README, On a Raspberry Pi)";
+  "; a compiled binary loads libzmq from a copy under /tmp: /tmp must be writable and not mounted noexec (see docs/pi.md)";
 
 /**
  * Makes a libzmq call, again while a signal interrupts it (EINTR). Returns
