@@ -104,15 +104,23 @@ Deno.test("a long host name and tag within the limits reach the log whole", asyn
   await logger.stop();
 });
 
-Deno.test("a FIFO where a key file or the allow-list should be is refused in one line: no hang at start, on --reopen, or in the sender", async () => {
-  using dir = tempDir();
-  Deno.mkdirSync(`${dir.path}/keys`);
-  const made = await run(LOGGER, ["--keygen"], { cwd: dir.path });
+/**
+ * A new key pair for the logger in `dir`/keys/logger.key (made with
+ * --keygen, mode 0600); returns its public key.
+ */
+async function loggerKeys(dir: string): Promise<string> {
+  Deno.mkdirSync(`${dir}/keys`, { recursive: true });
+  const made = await run(LOGGER, ["--keygen"], { cwd: dir });
   assert.equal(made.code, 0, made.stderr);
-  Deno.writeTextFileSync(`${dir.path}/keys/logger.key`, made.stdout, {
+  Deno.writeTextFileSync(`${dir}/keys/logger.key`, made.stdout, {
     mode: 0o600,
   });
-  const publicKey = /public-key = "(.{40})"/.exec(made.stdout)![1];
+  return /public-key = "(.{40})"/.exec(made.stdout)![1];
+}
+
+Deno.test("a FIFO where a key file or the allow-list should be is refused in one line: no hang at start, on --reopen, or in the sender", async () => {
+  using dir = tempDir();
+  const publicKey = await loggerKeys(dir.path);
   Deno.writeTextFileSync(`${dir.path}/keys/allowed.txt`, `${publicKey} me\n`);
   const fifo = (path: string) => run("mkfifo", [path]);
   assert.equal((await fifo(`${dir.path}/keys/pipe.key`)).code, 0);
@@ -174,12 +182,7 @@ Deno.test({
   ignore: !AS_ROOT,
   async fn() {
     using dir = tempDir();
-    Deno.mkdirSync(`${dir.path}/keys`);
-    const made = await run(LOGGER, ["--keygen"], { cwd: dir.path });
-    Deno.writeTextFileSync(`${dir.path}/keys/logger.key`, made.stdout, {
-      mode: 0o600,
-    });
-    const publicKey = /public-key = "(.{40})"/.exec(made.stdout)![1];
+    const publicKey = await loggerKeys(dir.path);
     const allowed = `${dir.path}/keys/allowed.txt`;
     Deno.writeTextFileSync(allowed, `${publicKey} me\n`);
     Deno.chownSync(allowed, 54321, null);
@@ -201,15 +204,9 @@ Deno.test({
 
 Deno.test("refusals held back to keep the log short are still counted in it when the logger stops within the minute", async () => {
   using dir = tempDir();
-  Deno.mkdirSync(`${dir.path}/keys`);
-  const made = await run(LOGGER, ["--keygen"], { cwd: dir.path });
-  Deno.writeTextFileSync(`${dir.path}/keys/logger.key`, made.stdout, {
-    mode: 0o600,
-  });
-  const publicKey = /public-key = "(.{40})"/.exec(made.stdout)![1];
+  const publicKey = await loggerKeys(dir.path);
   // Allowed: a key no sender below has.
-  const other = (await run(LOGGER, ["--keygen"], { cwd: dir.path })).stdout;
-  const allowedKey = /public-key = "(.{40})"/.exec(other)![1];
+  const allowedKey = await loggerKeys(`${dir.path}/other`);
   Deno.writeTextFileSync(`${dir.path}/keys/allowed.txt`, `${allowedKey} x\n`);
   const port = freePort();
   await using logger = await startLogger(dir.path, port, [
