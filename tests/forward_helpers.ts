@@ -14,7 +14,6 @@ import {
   LOGGER,
   PYTHON,
   readText,
-  ROOT,
   sleep,
   waitForPort,
 } from "./helpers.ts";

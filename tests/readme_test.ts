@@ -22,7 +22,6 @@ import {
   freePort,
   projectCopy,
   readText,
-  ROOT,
   run,
   waitFor,
   waitForLines,

@@ -23,7 +23,6 @@ import {
   type Outcome,
   PYTHON,
   readText,
-  ROOT,
   run,
   startLogger,
   tempDir,
