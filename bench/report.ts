@@ -237,7 +237,22 @@ memory did not move beyond the noise: what start-up costs is the fixed parts (De
 
 The receive path does what it did (the loop's steps moved into \`serve()\`, the
 escape scan's state into an object the loop owns): \`deno task bench --messages 400000\`, before then after, 3.63M and 3.50M msg/s (the C logger 5.71M and 4.63M in
-the same runs), 0.27 and 0.22 CPU s per million: within the noise.`;
+the same runs), 0.27 and 0.22 CPU s per million: within the noise.
+
+## Issue 26: memory bounded in bytes
+
+Peak RSS (GNU time's %M), old then new code, on this 2-core machine:
+
+|                                                                       | before    | after   | goal      |
+| --------------------------------------------------------------------- | --------- | ------- | --------- |
+| --stats --by host, 300,000 lines from 1,000 hosts over 7 days (25 MB) | 1,480 MiB | 112 MiB | under 150 |
+| --stats --by level, the same log                                      | 169 MiB   | 62 MiB  |           |
+| --stdin, 12,000 lines of 65,000 bytes, logger away                    | 1,001 MiB | 95 MiB  | under 100 |
+
+--stats: each bucket keeps counts for the hosts seen in it only (a Map, not an
+array with a slot for each host), at most a million such counts, and without
+--every a few thousand buckets before they merge into coarser ones. --stdin: its
+queue is 16 MiB (256 of the longest lines) instead of 10,000 lines.`;
 
 /** The median of `values` (the mean of the middle two when even). */
 export function median(values: number[]): number {
