@@ -2,7 +2,7 @@
  * Deno 2.9.2 and later open the V8 inspector (a debugger anyone on the
  * machine may connect to) on 127.0.0.1:9229 when a `deno run` process gets
  * SIGUSR1 (Deno's cli/worker.rs, `spawn_sigusr1_inspector_listener`). These
- * tests check what README's "Hostile input and faults" says of it:
+ * tests check what docs/hostile.md says of it:
  *
  * - nothing the docs offer for talking to a running logger (a message,
  *   `--status`, `--set-level`, `--reopen`, SIGHUP, SIGTERM) ever opens 9229,
@@ -219,7 +219,7 @@ Deno.test({
     logger.kill("SIGUSR1");
     const line = await ns.waitFor(
       INSPECTOR_PORT,
-      "Deno no longer opens its inspector on SIGUSR1: update README's warning (Hostile input and faults) and this test",
+      "Deno no longer opens its inspector on SIGUSR1: update the warning in docs/hostile.md and this test",
     );
     assert.match(line, new RegExp(`127\\.0\\.0\\.1:${INSPECTOR_PORT} `));
     assert.match(line, new RegExp(`pid=${logger.pid},`));
