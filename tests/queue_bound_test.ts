@@ -10,6 +10,7 @@
  */
 
 import assert from "node:assert/strict";
+import { within } from "./waits.ts";
 import { queuedPerSender } from "../lib/logger/pull_socket.ts";
 import {
   Conversation,
@@ -70,22 +71,6 @@ async function kernelMax(): Promise<number> {
     Number(line.trim().split(/\s+/)[2])
   );
   return rmem + wmem;
-}
-
-/** Waits for `done`, failing after `ms` saying it waited that long for `what`. */
-async function within<T>(ms: number, what: string, done: Promise<T>) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`waited ${ms} ms for ${what}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([done, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 Deno.test(

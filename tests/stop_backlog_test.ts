@@ -13,6 +13,7 @@
  */
 
 import assert from "node:assert/strict";
+import { within } from "./waits.ts";
 import {
   assertInOrderNoGaps,
   Conversation,
@@ -36,22 +37,6 @@ const LARGE_COUNT = 20;
 const TOTAL = SMALL_SENDERS * SMALL_EACH + 1 + LARGE_COUNT;
 /** How many times the whole is done. */
 const ROUNDS = 3;
-
-/** Waits for `done`, failing after `ms` saying it waited that long for `what`. */
-async function within<T>(ms: number, what: string, done: Promise<T>) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`waited ${ms} ms for ${what}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([done, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * One logger, its backlog queued while it is held, then SIGTERM: asserts

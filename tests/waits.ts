@@ -79,6 +79,35 @@ export async function waitForPath(
 }
 
 /**
+ * Waits for `done`, failing after `ms` saying it waited that long for `what`.
+ * The timer is the deadline, not a wait: it is cleared as soon as `done`
+ * settles.
+ *
+ * @example
+ * ```ts
+ * const end = await within(5_000, "the logger to exit", logger.finish());
+ * ```
+ */
+export async function within<T>(
+  ms: number,
+  what: string,
+  done: Promise<T>,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`waited ${ms} ms for ${what}`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([done, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Resolves after `ms` milliseconds. Not for waiting for something to
  * happen: use {@link waitFor} and the other waitFor helpers.
  */
