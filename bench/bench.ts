@@ -242,7 +242,7 @@ async function stdinRate(lines: number): Promise<number> {
     );
     const began = performance.now();
     const child = new Deno.Command(SENDER, {
-      args: ["--stdin", "-p", String(port)],
+      args: ["--stdin", "-p", String(port), "--timeout", "60"],
       stdin: "piped",
       stdout: "null",
       stderr: "piped",
@@ -250,7 +250,15 @@ async function stdinRate(lines: number): Promise<number> {
     const writer = child.stdin.getWriter();
     await writer.write(input);
     await writer.close();
-    const out = await child.output();
+    // A logger that ends while it is sent to would leave the sender waiting.
+    const out = await Promise.race([child.output(), logger.exited]);
+    if (!("stderr" in out)) {
+      child.kill("SIGKILL");
+      await child.output();
+      throw new Error(
+        `the logger ended while --stdin sent: ${logger.stderrSoFar}`,
+      );
+    }
     if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
     const size = await waitForSize(
       `${dir.path}/log.txt`,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { POLL_MS, sleep, waitFor } from "./waits.ts";
+import { POLL_MS, sleep, waitFor, within } from "./waits.ts";
 
 export { freePort } from "./ports.ts";
 export { sleep, waitFor, waitForPath } from "./waits.ts";
@@ -83,6 +83,38 @@ class CollectedText {
   }
 }
 
+/** How long a killed process's output may take to close. */
+const PIPE_GRACE_MS = 2_000;
+
+/** The processes under `pid`, children first, as `ps` sees them now. */
+function descendants(pid: number): number[] {
+  const out = new Deno.Command("ps", {
+    args: ["-e", "-o", "pid=,ppid="],
+    stdout: "piped",
+    stderr: "null",
+  }).outputSync();
+  const children = new Map<number, number[]>();
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (!(child > 0)) continue;
+    children.set(parent, [...children.get(parent) ?? [], child]);
+  }
+  const found: number[] = [];
+  for (let i = -1; i < found.length; i++) {
+    found.push(...children.get(i < 0 ? pid : found[i]) ?? []);
+  }
+  return found;
+}
+
+/** SIGKILL to `pid`, which may be gone already. */
+function killQuietly(pid: number): void {
+  try {
+    Deno.kill(pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
 /**
  * A process started in the background, with its output collected; what it
  * has printed so far can be waited for ({@link Background.waitForStderr}).
@@ -121,6 +153,11 @@ export class Background {
 
   get pid(): number {
     return this.#child.pid;
+  }
+
+  /** Resolves when the process has ended (its output may still be read). */
+  get exited(): Promise<Deno.CommandStatus> {
+    return this.#child.status;
   }
 
   /** What it has printed on stdout so far. */
@@ -214,10 +251,23 @@ export class Background {
     const first = await Promise.race([this.#ended, late]);
     clearTimeout(timer);
     if (first === "late") {
+      // Its children too: one left running would hold the output pipes open,
+      // and waiting for their end would hang the test instead of failing it.
+      const tree = this.#status === undefined ? descendants(this.pid) : [];
       this.kill("SIGKILL");
-      await this.#ended;
+      for (const pid of tree) killQuietly(pid);
+      await this.#child.status;
+      await within(
+        PIPE_GRACE_MS,
+        "its output to close",
+        Promise.all([this.#stdout.ended, this.#stderr.ended]),
+      ).catch(() => {}); // a grandchild outside the tree holds it: go on
       throw new Error(
-        `${this.#what} still ran after ${
+        `${this.#what} ${
+          tree.length === 0 && this.#status !== undefined
+            ? "ended, but what it started still held its output,"
+            : "still ran"
+        } after ${
           timeoutMs / 1000
         } s and was killed; it printed:\n${this.#stdout.text}${this.#stderr.text}`,
       );
