@@ -175,7 +175,7 @@ export async function waitForForwarded(
         `rsyslog has ${rsyslog.lines().length} of ${count} lines after ${ms} ms`,
       );
     }
-    await sleep(100);
+    await sleep(100); // a poll's pause: the loop waits for rsyslog's lines
   }
 }
 

@@ -15,8 +15,8 @@ import {
   readText,
   run,
   send,
-  sleep,
   tempDir,
+  waitFor,
   waitForPort,
 } from "./helpers.ts";
 import {
@@ -42,6 +42,29 @@ async function sendSeqs(port: number, count: number, name: string) {
 }
 
 /**
+ * strace's lines (`strace -f`: "PID call(...) = RESULT"), with each call
+ * that another thread's call cut in two ("PID call(... <unfinished ...>",
+ * later "PID <... call resumed>...) = RESULT") joined into one line.
+ */
+function straceCalls(trace: string): string[] {
+  const unfinished = new Map<string, string>();
+  const calls: string[] = [];
+  for (const line of trace.split("\n")) {
+    const cut = /^(\d+) (.*) <unfinished \.\.\.>$/.exec(line);
+    const resumed = /^(\d+) <\.\.\. \w+ resumed>(.*)$/.exec(line);
+    if (cut) {
+      unfinished.set(cut[1], cut[2]);
+    } else if (resumed) {
+      calls.push(`${resumed[1]} ${unfinished.get(resumed[1])}${resumed[2]}`);
+      unfinished.delete(resumed[1]);
+    } else {
+      calls.push(line);
+    }
+  }
+  return calls;
+}
+
+/**
  * How often strace's `trace` shows the place file synced. Deno syncs and
  * writes a file on a copy of its descriptor (F_DUPFD), so copies are
  * followed; a number taken again is the file it was last given to.
@@ -49,7 +72,7 @@ async function sendSeqs(port: number, count: number, name: string) {
 function placeSyncs(trace: string): number {
   const place = new Set<string>();
   let syncs = 0;
-  for (const line of trace.split("\n")) {
+  for (const line of straceCalls(trace)) {
     const opened =
       /(?:openat\(AT_FDCWD, "([^"]+)"|fcntl\((\d+), F_DUPFD(?:_CLOEXEC)?, \d+\)|dup[23]?\((\d+)[^)]*\)).* = (\d+)$/
         .exec(line);
@@ -89,6 +112,22 @@ Deno.test("--forward syncs its place file to disk each time it saves it (strace:
     `relp://127.0.0.1:${rsyslog.relpPort}`,
   ], { cwd: dir.path });
   await waitForPort(port);
+  const pid = Number(
+    (await run("pgrep", ["-P", String(logger.pid)])).stdout.trim(),
+  );
+  assert.ok(pid > 0, "strace's child, the logger");
+  // A test that fails before the logger's stop kills strace, which leaves
+  // the logger running with strace's output open: it is killed first.
+  let tracedRuns = true;
+  using _killTraced = {
+    [Symbol.dispose]: () => {
+      try {
+        if (tracedRuns) Deno.kill(pid, "SIGKILL");
+      } catch {
+        // Ended already.
+      }
+    },
+  };
   // Synced at start (before the logger listens), then for each line taken.
   let syncs = placeSyncs(readText(trace));
   assert.ok(syncs >= 1, "the place file was not synced at start");
@@ -96,16 +135,20 @@ Deno.test("--forward syncs its place file to disk each time it saves it (strace:
     const sent = await send(["--port", String(port), text], dir.path);
     assert.equal(sent.code, 0, sent.stderr);
     await waitForForwarded(rsyslog, n + 1);
-    const deadline = Date.now() + 5000;
-    while (placeSyncs(readText(trace)) <= syncs) {
-      assert.ok(Date.now() < deadline, `${syncs} syncs of the place file`);
-      await sleep(50);
-    }
-    syncs = placeSyncs(readText(trace));
+    const before = syncs;
+    syncs = await waitFor(
+      () => {
+        const now = placeSyncs(readText(trace));
+        return now > before && now;
+      },
+      `a sync of the place file after "${text}" was taken; strace saw ${before}`,
+      5000,
+      50,
+    );
   }
-  const pid = (await run("pgrep", ["-P", String(logger.pid)])).stdout.trim();
-  Deno.kill(Number(pid), "SIGTERM");
+  Deno.kill(pid, "SIGTERM");
   const end = await logger.finish();
+  tracedRuns = false;
   assert.equal(end.code, 0, end.stderr);
   // ... and at the stop.
   assert.ok(
@@ -154,8 +197,11 @@ Deno.test("--forward after a power cut cut the log below its saved place starts 
   Deno.truncateSync(log, kept);
   logger = await forwardTo(dir.path, rsyslog, port);
   await sendSeqs(port, 1, "after");
-  await waitForForwarded(rsyslog, 202);
-  await sleep(500); // nothing more comes
+  // "after 0" is the log's last line: once it is there, all before it is.
+  await waitFor(
+    () => rsyslog.lines().at(-1)?.endsWith(" after 0"),
+    () => `"after 0" as rsyslog's last line; it has ${rsyslog.lines().length}`,
+  );
   const end = await logger.stop();
   assert.equal(end.code, 0, end.stderr);
   const texts = rsyslog.lines().map((line) =>

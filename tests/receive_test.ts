@@ -49,9 +49,7 @@ Deno.test("logger keeps logging across many separate sender processes with pause
       `message ${i} is in the file before the next sender starts`,
     );
     await waitForPort(port);
-    // The behaviour under test: the logger goes idle between senders, for
-    // longer each time (not a stand-in for a condition).
-    await sleep(100 + 30 * i);
+    await sleep(100 + 30 * i); // the idle span under test, longer each time: not a stand-in for a condition
   }
   const end = await logger.stop();
   assert.equal(end.code, 0, end.stderr);

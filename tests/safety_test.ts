@@ -265,8 +265,7 @@ Deno.test(`--show with TZ=${ZONE}: --since/--until local times, today and yester
   // Not across a midnight in the zone or in UTC while the test runs.
   const closeTo = (midnight: number) => midnight + 86_400_000 - Date.now();
   for (const midnight of [zoneMidnight(Date.now()), utcMidnight(Date.now())]) {
-    // Waits for the clock itself: the condition is the time of day.
-    if (closeTo(midnight) < 20_000) await sleep(closeTo(midnight) + 1000);
+    if (closeTo(midnight) < 20_000) await sleep(closeTo(midnight) + 1000); // the clock is the condition: a second past midnight
   }
   const now = Date.now();
   const today = zoneMidnight(now); // M
@@ -354,11 +353,10 @@ Deno.test("a sender started 4 s before the logger delivers once it is up, and ex
     "late",
     "logger",
   ], { cwd: dir.path });
-  // It waits: it does not end while there is no logger. The 4 s are the
-  // behaviour under test, a span in which nothing may happen.
+  // It waits: it does not end while there is no logger.
   const early = await Promise.race([
     sender.finish(),
-    sleep(4000).then(() => undefined),
+    sleep(4000).then(() => undefined), // the span under test, in which it must not end
   ]);
   assert.equal(early, undefined, `the sender ended: ${JSON.stringify(early)}`);
   await using logger = await startLogger(dir.path, port);
@@ -403,9 +401,7 @@ Deno.test("--show --follow after the log is truncated in place (copytruncate) pr
   await follower.waitForLines(5);
   await sendLine("new 2");
   await follower.waitForLines(6);
-  // Nothing more may come in a few of --follow's looks at the file: a span
-  // with no event to wait for.
-  await sleep(600);
+  await sleep(600); // the span in which nothing more may come: three of --follow's looks at the file
   const end = await follower.stop("SIGINT");
   assert.equal(end.code, 0, end.stderr);
   assert.deepEqual(follower.lines, [
