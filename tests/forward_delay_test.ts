@@ -27,7 +27,7 @@ socket = context.socket(zmq.PUSH)
 socket.connect('tcp://127.0.0.1:%s' % sys.argv[1])
 start = time.time()
 for n in range(int(sys.argv[2])):
-    time.sleep(max(0, start + n * 0.1 - time.time()))
+    time.sleep(max(0, start + n * 0.1 - time.time()))  # the pace under test, not a wait
     sent = time.time()
     socket.send(('tick %d' % n).encode())
     print('%d %d' % (n, sent * 1000), flush=True)
@@ -135,7 +135,7 @@ async function forwardBigWhileTicking(format: "text" | "json"): Promise<void> {
     }
     // The sampling interval of this measurement (each tick's arrival is
     // timed to 10 ms), not a stand-in for a condition: the loop ends on one.
-    await sleep(10);
+    await sleep(10); // the sampling interval, not a stand-in
   }
   await big;
   // The long line was forwarded (cut) while the ticks came, and they after it.

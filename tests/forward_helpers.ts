@@ -200,7 +200,7 @@ start = time.monotonic()
 for seq in range(int(sys.argv[2])):
     socket.send(('%s %d' % (sys.argv[3], seq)).encode())
     if seq % batch == batch - 1:
-        time.sleep(max(0, start + pause * (seq + 1) / batch - time.monotonic()))
+        time.sleep(max(0, start + pause * (seq + 1) / batch - time.monotonic()))  # the pace
 socket.close()
 context.term()`,
     String(port),

@@ -246,7 +246,7 @@ export class Background {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<"late">((resolve) => {
       // The deadline, not a wait: cleared as soon as the process ends.
-      timer = setTimeout(() => resolve("late"), timeoutMs);
+      timer = setTimeout(() => resolve("late"), timeoutMs); // the deadline
     });
     const first = await Promise.race([this.#ended, late]);
     clearTimeout(timer);
