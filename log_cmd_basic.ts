@@ -51,11 +51,10 @@ import {
 } from "./lib/cli/sender_options.ts";
 import { connectEndpoint, hostPort } from "./lib/sender/endpoint.ts";
 import {
-  curveClientOptions,
-  handshakeProblem,
+  ConnectionWatch,
+  pushOptions,
   type SenderCurve,
   WAIT_NOTICE_MS,
-  watchHandshakes,
 } from "./lib/sender/handshake.ts";
 import { wireText } from "./lib/sender/message_text.ts";
 import { Context, pollHere, type Socket, ZMQ } from "./lib/zmq/sockets.ts";
@@ -126,33 +125,38 @@ async function sendOnce(
     [ZMQ.IMMEDIATE]: 1,
     [ZMQ.LINGER]: 0,
     [ZMQ.IPV6]: options.host.includes(":") ? 1 : 0,
-    ...curveClientOptions(curve),
+    ...pushOptions(curve),
   });
-  // A failed handshake (a refused or missing key) is not a missing logger.
-  using monitor = watchHandshakes(context, socket);
+  // A failed handshake (a refused or missing key, something that is not a
+  // logger) is not a missing logger.
+  using watch = new ConnectionWatch(context, socket, options, curve);
   socket.connect(
     connectEndpoint(options.host, options.port),
     `Cannot connect to ${where}`,
   );
   const message = new TextEncoder().encode(wireText(options, options.message));
-  const handshakes = {
-    onSlow: () => {
-      const limit = options.timeout === undefined
-        ? "Ctrl-C to give up"
-        : `giving up after ${options.timeout} s`;
-      console.error(
-        `${PROGRAM}: waiting for the logger at ${where} (${limit})`,
-      );
-    },
-    monitor,
-    problem: () => handshakeProblem(monitor, where, curve),
+  const limit = options.timeout === undefined
+    ? "Ctrl-C to give up"
+    : `giving up after ${options.timeout} s`;
+  // Said once, and again when the reason why is learned later.
+  let told: string | undefined;
+  const onSlow = (reason = "") => {
+    if (told === reason || (told !== undefined && reason === "")) return;
+    told = reason;
+    const why = reason === "" ? "" : `: ${reason}`;
+    console.error(
+      `${PROGRAM}: waiting for the logger at ${where}${why} (${limit})`,
+    );
   };
   // Send once a logger is there; should it go again in between, wait again.
   do {
     const waited = Date.now() - started;
-    if (!waitForLogger(socket, timeoutMs - waited, handshakes)) {
+    if (!waitForLogger(socket, timeoutMs - waited, watch, onSlow)) {
+      const reason = watch.waitingReason(true);
       throw new Error(
-        `no logger at ${where} after ${options.timeout} s; message not sent`,
+        `no logger at ${where} after ${options.timeout} s${
+          reason === undefined ? "" : `: ${reason}`
+        }; message not sent`,
       );
     }
   } while (!socket.send(message, ZMQ.DONTWAIT, `Cannot send to ${where}`));
@@ -167,42 +171,37 @@ async function sendOnce(
 /**
  * Waits until the PUSH socket has a connection to the logger. The socket has
  * `immediate` set, so it can send only once a logger accepted the connection.
- * A failed handshake that the monitor hears of throws, saying why.
+ * A failed handshake that the watch hears of throws, saying why; after
+ * WAIT_NOTICE_MS, `onSlow` is called with why no logger took it yet, as far
+ * as the watch knows, each time that is looked at.
  *
  * @returns `true` when connected, `false` when `timeoutMs` ran out first.
  */
 function waitForLogger(
   socket: Socket,
   timeoutMs: number,
-  handshakes: {
-    onSlow: () => void;
-    monitor: Socket;
-    problem: () => string | undefined;
-  },
+  watch: ConnectionWatch,
+  onSlow: (reason?: string) => void,
 ): boolean {
   const start = Date.now();
-  let told = false;
-  const sockets = [socket, handshakes.monitor];
+  const sockets = [socket, watch.monitor];
   while (true) {
     const waited = Date.now() - start;
     if (waited >= timeoutMs) return false;
-    const next = told ? timeoutMs : Math.min(timeoutMs, WAIT_NOTICE_MS);
     // Here, not on a worker thread: this process has nothing else to do
     // meanwhile, and the hand-over back from a worker costs start-up time.
+    // A slice at a time, to say why it waits once that is known.
     const [events, heard] = pollHere(
       sockets,
       [ZMQ.POLLOUT, ZMQ.POLLIN],
-      Math.min(next - waited, 2 ** 31 - 1),
+      Math.min(timeoutMs - waited, WAIT_NOTICE_MS),
     );
     if (events & ZMQ.POLLOUT) return true;
     if (heard) {
-      const problem = handshakes.problem();
+      const problem = watch.problem();
       if (problem !== undefined) throw new Error(problem);
     }
-    if (!told && Date.now() - start >= WAIT_NOTICE_MS) {
-      handshakes.onSlow();
-      told = true;
-    }
+    if (Date.now() - start >= WAIT_NOTICE_MS) onSlow(watch.waitingReason());
   }
 }
 

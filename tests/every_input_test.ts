@@ -463,3 +463,33 @@ Deno.test("--show --since on a log written without --timestamps says why nothing
     );
   }
 });
+
+Deno.test("an argument that is not valid UTF-8 is refused by Deno before either script runs: its error line, exit 1, no backtrace", async () => {
+  // Deno.Command takes only strings; the shell passes the bytes as they are.
+  // RUST_BACKTRACE unset, as a user has it (this environment sets it).
+  const withBadBytes =
+    `exec env -u RUST_BACKTRACE "$0" "$(printf '\\377\\376')" x`;
+  for (const script of [LOGGER, SENDER]) {
+    for (const place of ["first", "as an option's value"]) {
+      const shell = place === "first"
+        ? withBadBytes
+        : withBadBytes.replace('"$0"', '"$0" --tag');
+      const out = await run("sh", ["-c", shell, script]);
+      // deno prints its error in colour even into a pipe.
+      const stderr = out.stderr.replace(new RegExp("\x1b\\[[0-9;]*m", "g"), "");
+      const what = `${script} (the bad bytes ${place})`;
+      assert.equal(out.code, 1, `${what}: ${stderr}`);
+      assert.equal(out.stdout, "", what);
+      const said = stderr.split("\n").filter((line) => line !== "");
+      assert.equal(
+        said[0],
+        "error: invalid UTF-8 was detected in one or more arguments",
+        what,
+      );
+      // Beyond the error, only deno's usage line: no backtrace, no panic.
+      assert.deepEqual(said.slice(1), [
+        "Usage: deno run [OPTIONS] [SCRIPT_ARG]...",
+      ], what);
+    }
+  }
+});

@@ -31,7 +31,7 @@ function notRegular(kind: string, file = "./log.txt"): string {
 async function runFor(
   command: string,
   args: string[],
-  options: { cwd?: string },
+  options: { cwd?: string; env?: Record<string, string> },
   ms = 5000,
 ): Promise<Outcome> {
   await using child = new Background(command, args, options);
@@ -445,7 +445,12 @@ Deno.test("the control socket is its user's own (mode 0600) whatever the umask: 
   assert.equal((await logger.stop()).code, 0);
 });
 
-Deno.test("another user's socket at log.txt.ctl in a shared directory: the logger starts and logs without a control socket, and --status and --set-level will not talk to that socket", async () => {
+/** The line of a logger that finds another user's socket answering at its control path. */
+function squatted(uid: number, loggerUid: number): string {
+  return `logging_basic: Cannot log to ./log.txt: a socket of another user (uid ${uid}; the logger runs as uid ${loggerUid}) answers at ./log.txt.ctl, where its control socket (for --status, --set-level and --reopen) belongs: stop what listens there and remove it, or give --file another path\n`;
+}
+
+Deno.test("another user's socket answering at log.txt.ctl in a shared directory: the logger refuses to start in one line naming it and its owner, and --status and --set-level will not talk to it", async () => {
   await using user = await localUser();
   using dir = tempDir();
   Deno.chmodSync(dir.path, 0o1777); // like /tmp
@@ -455,41 +460,54 @@ Deno.test("another user's socket at log.txt.ctl in a shared directory: the logge
   await waitForPath(control);
   const port = freePort();
   const [command, argv] = asUser(user, LOGGER, ["--port", String(port)]);
-  await using logger = new Background(command, argv, {
-    cwd: dir.path,
-    env: user.env,
-  });
-  await waitForPort(port);
-  assert.equal((await send(["--port", String(port), "hello"])).code, 0);
-  assert.equal(await waitForLines(`${dir.path}/log.txt`, 1), "hello\n");
-  for (const args of [["--status"], ["--set-level", "warn"]]) {
+  const out = await runFor(command, argv, { cwd: dir.path, env: user.env });
+  assert.equal(out.code, 1, out.stderr);
+  assert.equal(out.stderr, squatted(0, user.uid));
+  assert.equal(out.stdout, "");
+  assert.throws(() => Deno.lstatSync(`${dir.path}/log.txt`), "no log left");
+  for (const args of [["--status"], ["--set-level", "warn"], ["--reopen"]]) {
     const [asker, askArgs] = asUser(user, LOGGER, args);
-    const out = await run(asker, askArgs, { cwd: dir.path, env: user.env });
-    assert.equal(out.code, 1, `${args[0]}: ${out.stdout}`);
+    const said = await run(asker, askArgs, { cwd: dir.path, env: user.env });
+    assert.equal(said.code, 1, `${args[0]}: ${said.stdout}`);
     assert.equal(
-      out.stderr,
+      said.stderr,
       `logging_basic: Cannot ask the logger for ./log.txt: the socket at ./log.txt.ctl is another user's (uid 0; you are uid ${user.uid}), so it is not your logger; nothing was sent\n`,
     );
   }
-  const end = await logger.stop();
-  assert.equal(end.code, 0, end.stderr);
-  assert.equal(
-    end.stderr,
-    "logging_basic: Cannot offer --set-level and --status at ./log.txt.ctl: Address already in use; logging without them\n" +
-      "logging_basic: stopped; 1 message logged to ./log.txt\n",
-  );
-  assert.ok(Deno.lstatSync(control).isSocket, "the logger removed it");
+  assert.ok(Deno.lstatSync(control).isSocket, "the socket is still there");
   assert.equal((await squatter.stop("SIGKILL")).stdout, "", "it was asked");
 });
 
-Deno.test("a socket another user left at log.txt.ctl does not stop the logger: it takes the path over and answers --status itself", async () => {
+Deno.test("a socket nothing answers on that another user left at log.txt.ctl: the logger takes the path over where it may remove it, and refuses in one line where it may not", async () => {
   await using user = await localUser();
   using dir = tempDir();
   Deno.chmodSync(dir.path, 0o1777);
   const control = `${dir.path}/log.txt.ctl`;
+  // Root's socket, left behind: the user may not remove it (sticky bit).
+  await using rootSquatter = new Background(PYTHON, ["-c", SQUATTER, control]);
+  await waitForPath(control);
+  await rootSquatter.stop("SIGKILL");
+  assert.ok(Deno.lstatSync(control).isSocket, "left behind");
+  const [command, argv] = asUser(user, LOGGER, ["--port", String(freePort())]);
+  const out = await runFor(command, argv, { cwd: dir.path, env: user.env });
+  assert.equal(out.code, 1, out.stderr);
+  assert.equal(
+    out.stderr,
+    "logging_basic: Cannot log to ./log.txt: its control socket cannot be made at ./log.txt.ctl: something nothing answers on is there, and this user may not remove it (another user's, in a directory with the sticky bit such as /tmp?): remove it, or give --file another path\n",
+  );
+  Deno.removeSync(control);
+  // The user's socket, answering: root's logger refuses it too.
   const [python, squat] = asUser(user, PYTHON, ["-c", SQUATTER, control]);
   await using squatter = new Background(python, squat, { env: user.env });
   await waitForPath(control);
+  const refused = await runFor(LOGGER, ["--port", String(freePort())], {
+    cwd: dir.path,
+  });
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.equal(refused.stderr, squatted(user.uid, 0));
+  // Left behind, root may remove it: the logger takes the path over.
+  assert.equal((await squatter.stop("SIGKILL")).stdout, "", "it was asked");
+  assert.ok(Deno.lstatSync(control).isSocket, "left behind");
   const port = freePort();
   await using logger = await startLogger(dir.path, port);
   assert.equal((await send(["--port", String(port), "hello"])).code, 0);
@@ -507,5 +525,4 @@ Deno.test("a socket another user left at log.txt.ctl does not stop the logger: i
     end.stderr,
     "logging_basic: stopped; 1 message logged to ./log.txt\n",
   );
-  assert.equal((await squatter.stop("SIGKILL")).stdout, "", "it was asked");
 });

@@ -23,6 +23,8 @@
  * @module
  */
 
+const encoder = new TextEncoder();
+
 /**
  * How many bytes at `bytes[i]` (before `end`) make a character a text line
  * may not hold raw, in UTF-8; 0 when the byte starts no such character.
@@ -87,6 +89,79 @@ export function escapeInto(
       out[at++] = 0x30 + ((b >> 3) & 7);
       out[at++] = 0x30 + (b & 7);
     }
+  }
+  return at;
+}
+
+/**
+ * What {@link escapeJsonInto} does with each byte: 0 copies it, 1 writes it
+ * as `\u00XX`, 2 looks at the character it starts (0x80 and above), and
+ * anything else is the letter of its short escape (`\n`, `\"`).
+ */
+const JSON_BYTE = new Uint8Array(256);
+for (let b = 0; b < 0x20; b++) JSON_BYTE[b] = 1;
+JSON_BYTE[0x7f] = 1;
+JSON_BYTE.fill(2, 0x80);
+const JSON_SHORT = {
+  "\b": "b",
+  "\t": "t",
+  "\n": "n",
+  "\f": "f",
+  "\r": "r",
+  '"': '"',
+  "\\": "\\",
+};
+for (const [char, letter] of Object.entries(JSON_SHORT)) {
+  JSON_BYTE[char.charCodeAt(0)] = letter.charCodeAt(0);
+}
+
+const HEX = encoder.encode("0123456789abcdef");
+
+/**
+ * Writes `src[0, length)`, valid UTF-8, into `out` from `at` as the inside
+ * of a JSON string: what `escapeJson(JSON.stringify(text))` writes between
+ * its quotes (`\"`, `\\`, `\n`, `\u0001`, and `\u202e` for the characters
+ * a text line escapes); returns where it ended. `out` must have room for the
+ * worst case, 6 bytes for each byte.
+ */
+export function escapeJsonInto(
+  src: Uint8Array,
+  length: number,
+  out: Uint8Array,
+  at: number,
+): number {
+  for (let i = 0; i < length;) {
+    const b = src[i];
+    const kind = JSON_BYTE[b];
+    if (kind === 0) {
+      out[at++] = b;
+      i++;
+      continue;
+    }
+    if (kind > 2) {
+      out[at++] = 0x5c; // \
+      out[at++] = kind;
+      i++;
+      continue;
+    }
+    const unsafe = kind === 1 ? 1 : unsafeLength(src, i, length);
+    if (unsafe === 0) {
+      out[at++] = b;
+      i++;
+      continue;
+    }
+    const code = unsafe === 1
+      ? b
+      : unsafe === 2
+      ? ((b & 0x1f) << 6) | (src[i + 1] & 0x3f)
+      : ((b & 0x0f) << 12) | ((src[i + 1] & 0x3f) << 6) | (src[i + 2] & 0x3f);
+    i += unsafe;
+    out[at++] = 0x5c; // \u and four hex digits
+    out[at++] = 0x75;
+    out[at++] = HEX[code >> 12];
+    out[at++] = HEX[(code >> 8) & 15];
+    out[at++] = HEX[(code >> 4) & 15];
+    out[at++] = HEX[code & 15];
   }
   return at;
 }
@@ -179,6 +254,35 @@ export class ByteEscaper {
     out.length = escapeInto(this.#scratch, length, out.bytes, out.length);
   }
 
+  /**
+   * Makes a line of the bytes of `out` from `from` to `to`, where they
+   * stand: `before`, those bytes escaped (for a text line, or as the inside
+   * of a JSON string with `json`), then `after`, written from `start` on
+   * (`start` <= `from`); `out.length` then ends after it. No string of the
+   * line's size is made: a flood of large messages leaves no garbage.
+   */
+  frame(
+    out: GrowingBytes,
+    start: number,
+    from: number,
+    to: number,
+    parts: { before: string; after: string; json: boolean },
+  ): void {
+    const length = to - from;
+    if (this.#scratch.length < length) this.#scratch = new Uint8Array(length);
+    this.#scratch.set(out.bytes.subarray(from, to));
+    out.length = start;
+    const { before, after, json } = parts;
+    out.reserve((before.length + after.length) * 3 + length * (json ? 6 : 4));
+    out.length += encoder.encodeInto(before, out.bytes.subarray(out.length))
+      .written;
+    out.length = json
+      ? escapeJsonInto(this.#scratch, length, out.bytes, out.length)
+      : escapeInto(this.#scratch, length, out.bytes, out.length);
+    out.length += encoder.encodeInto(after, out.bytes.subarray(out.length))
+      .written;
+  }
+
   /** Makes the word view an Int32Array over the memory of `bytes`, once per array. */
   #viewWords(bytes: Uint8Array): void {
     this.#wordsFor = bytes;
@@ -211,8 +315,6 @@ const UNSAFE = new RegExp(
   "[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069]",
   "g",
 );
-
-const encoder = new TextEncoder();
 
 /**
  * {@link escapeControls} for a string.

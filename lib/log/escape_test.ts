@@ -6,6 +6,7 @@ import {
   escapeControls,
   escapeControlText,
   escapeJson,
+  escapeJsonInto,
   type GrowingBytes,
   unsafeLength,
 } from "./escape.ts";
@@ -174,4 +175,75 @@ Deno.test("escapeJson writes what JSON.stringify leaves raw as \\uXXXX, and the 
     );
   }
   assert.equal(escapeJson(JSON.stringify("a\u202eb")), '"a\\u202eb"');
+});
+
+/** escapeJsonInto's output for `text`, as text. */
+function jsonInside(text: string): string {
+  const bytes = enc.encode(text);
+  const out = new Uint8Array(bytes.length * 6);
+  return dec.decode(
+    out.subarray(0, escapeJsonInto(bytes, bytes.length, out, 0)),
+  );
+}
+
+Deno.test("escapeJsonInto writes in bytes what escapeJson(JSON.stringify(text)) writes between the quotes", () => {
+  const special = [
+    '"',
+    "\\",
+    "\b",
+    "\t",
+    "\n",
+    "\f",
+    "\r",
+    "\x01",
+    "\x1f",
+    "/",
+  ];
+  for (const char of [...UNSAFE.map(([char]) => char), ...SAFE, ...special]) {
+    const text = `a${char}b`;
+    assert.equal(`"${jsonInside(text)}"`, escapeJson(JSON.stringify(text)));
+  }
+  // Any mix of them, as a sender may send.
+  const pool = [...UNSAFE.map(([char]) => char), ...SAFE, ...special, "x"];
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let round = 0; round < 2000; round++) {
+    let text = "";
+    for (let i = Math.floor(random() * 40); i > 0; i--) {
+      text += pool[Math.floor(random() * pool.length)];
+    }
+    assert.equal(`"${jsonInside(text)}"`, escapeJson(JSON.stringify(text)));
+  }
+});
+
+Deno.test("frame makes a line of bytes where they stand: before, the bytes escaped for text or JSON, after", () => {
+  const out = {
+    bytes: new Uint8Array(8),
+    length: 0,
+    reserve(size: number) {
+      if (this.length + size <= this.bytes.length) return;
+      const bigger = new Uint8Array(this.length + size);
+      bigger.set(this.bytes.subarray(0, this.length));
+      this.bytes = bigger;
+    },
+  };
+  for (
+    const [json, want] of [
+      [false, 'TIME <warn> h t: a#012"#001b'],
+      [true, '{"message":"a\\n\\"\\u0001b"}'],
+    ] as const
+  ) {
+    const message = enc.encode('<warn> h t: a\n"\x01b');
+    out.length = 0;
+    out.reserve(message.length + 4);
+    out.bytes.set(enc.encode("kept"));
+    out.bytes.set(message, 4);
+    const from = 4 + (json ? "<warn> h t: ".length : 0);
+    new ByteEscaper().frame(out, 4, from, 4 + message.length, {
+      before: json ? '{"message":"' : "TIME ",
+      after: json ? '"}' : "",
+      json,
+    });
+    assert.equal(dec.decode(out.bytes.subarray(0, out.length)), `kept${want}`);
+  }
 });

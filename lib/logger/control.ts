@@ -20,7 +20,6 @@
  * @module
  */
 
-import { describe } from "../base/errors.ts";
 import { type Level, LEVELS } from "../log/wire.ts";
 import {
   Context,
@@ -28,6 +27,7 @@ import {
   type Socket,
   type SocketOptions,
   ZMQ,
+  ZmqError,
 } from "../zmq/sockets.ts";
 
 /** The control socket of log file `f` is `f` + this. */
@@ -76,6 +76,13 @@ export function controlSocket(
   return { path, endpoint: `ipc://${path}`, unusable };
 }
 
+/**
+ * Who answers at a control socket's path: a ZeroMQ socket of this user
+ * (`"own"`), another user's (their user id, `-1` if unknown), something that
+ * is not ZeroMQ (`"foreign"`), or nothing (`"nobody"`).
+ */
+type Answerer = "own" | "foreign" | "nobody" | number;
+
 /** What the logger does for each request: each returns the answer. */
 export interface ControlHandlers {
   setLevel(level: Level): string;
@@ -93,8 +100,11 @@ export class ControlServer implements Disposable {
   }
 
   /**
-   * Binds the control socket of `file`. Without it the logger still logs:
-   * it says why on stderr, in one line, and returns undefined.
+   * Binds the control socket of `file`. Where its path is too long for a
+   * Unix socket the logger still logs: it says why on stderr, in one line,
+   * and this returns undefined. A socket that cannot be made (something this
+   * user may not remove is at the path) throws one line: the logger does not
+   * start, rather than run without --status, --set-level and --reopen.
    */
   static open(
     context: Context,
@@ -102,9 +112,10 @@ export class ControlServer implements Disposable {
     program: string,
   ): ControlServer | undefined {
     const { path, endpoint, unusable } = controlSocket(file);
-    const what = `Cannot offer --set-level and --status at ${path}`;
     if (unusable !== undefined) {
-      console.error(`${program}: ${what}: ${unusable}; logging without them`);
+      console.error(
+        `${program}: Cannot offer --set-level and --status at ${path}: ${unusable}; logging without them`,
+      );
       return undefined;
     }
     const socket = context.socket(ZMQ.REP, { [ZMQ.LINGER]: 0 });
@@ -112,12 +123,20 @@ export class ControlServer implements Disposable {
     // needs --allow-sys=umask, which the logger's permission set grants).
     const umask = Deno.umask(CONTROL_UMASK);
     try {
-      socket.bind(endpoint, what);
+      // libzmq first removes what is at the path (a socket left behind),
+      // where this user may.
+      socket.bind(endpoint);
       return new ControlServer(socket, path);
     } catch (err) {
       socket.close();
-      console.error(`${program}: ${describe(err)}; logging without them`);
-      return undefined;
+      if (!(err instanceof ZmqError)) throw err;
+      throw new Error(
+        `${cannotServe(file)}: its control socket cannot be made at ${path}: ${
+          err.errno === ZMQ.EADDRINUSE
+            ? "something nothing answers on is there, and this user may not remove it (another user's, in a directory with the sticky bit such as /tmp?): remove it, or give --file another path"
+            : `${err.reason}: give --file a path in a directory this user may write to`
+        }`,
+      );
     } finally {
       Deno.umask(umask);
     }
@@ -192,33 +211,53 @@ class ControlConnection implements AsyncDisposable {
     });
     this.#monitor = open(ZMQ.PAIR, { [ZMQ.LINGER]: 0 });
     const events = "inproc://zmqlog-control-events";
-    this.socket.monitor(events, ZMQ.EVENT_CONNECT_RETRIED, what);
+    this.socket.monitor(
+      events,
+      ZMQ.EVENT_CONNECTED | ZMQ.EVENT_CONNECT_RETRIED | ZMQ.EVENT_DISCONNECTED,
+      what,
+    );
     this.#monitor.connect(events, what);
     this.socket.connect(endpoint, what);
   }
 
   /**
-   * Waits for the handshake: `true` once a socket of this user answers,
-   * `false` when nothing does (the connection fails at once where nothing
-   * listens: the monitor says so), or the user id on the socket when it is
-   * another user's (`-1` when libzmq cannot tell).
+   * Waits for the handshake and says who answers: `"own"` once a ZeroMQ
+   * socket of this user does (a logger), the user id when it is another
+   * user's (`-1` when libzmq cannot tell), `"foreign"` when something took
+   * the connection but never spoke ZeroMQ (or hung up on it), `"nobody"`
+   * when nothing listens (no file, a socket left behind, or another kind of
+   * file: the connection fails at once, and the monitor says so).
    */
-  async handshake(): Promise<boolean | number> {
+  async handshake(): Promise<Answerer> {
     const deadline = Date.now() + CONTROL_TIMEOUT_MS;
     const own = Deno.uid() ?? -1;
+    let connected = false;
     while (Date.now() < deadline) {
-      const [ready, asked, failed] = await poll(
+      const [ready, asked, heard] = await poll(
         [this.socket, this.#zap, this.#monitor],
         [ZMQ.POLLOUT, ZMQ.POLLIN, ZMQ.POLLIN],
         deadline - Date.now(),
       );
-      if (ready & ZMQ.POLLOUT) return true;
+      if (ready & ZMQ.POLLOUT) return "own";
       if (asked & ZMQ.POLLIN) {
         const user = this.#answerZap(own);
         if (user !== own) return user;
-      } else if (failed & ZMQ.POLLIN) return false;
+      } else if (heard & ZMQ.POLLIN) {
+        const event = this.#event();
+        if (event === ZMQ.EVENT_CONNECTED) connected = true;
+        else if (connected) return "foreign"; // it hung up on ZeroMQ
+        else if (event === ZMQ.EVENT_CONNECT_RETRIED) return "nobody";
+      }
     }
-    return false;
+    return connected ? "foreign" : "nobody";
+  }
+
+  /** The event the monitor heard (its first frame: 16 bits, little-endian). */
+  #event(): number {
+    const [frame] = this.#monitor.receiveFrames() ?? [];
+    return frame && frame.length >= 2
+      ? new DataView(frame.buffer).getUint16(0, true)
+      : -1;
   }
 
   /** Lets the peer through if it runs as `own`; returns its user id. */
@@ -250,8 +289,17 @@ class ControlConnection implements AsyncDisposable {
  * answers at its control socket. Binding there would quietly take the socket
  * over (libzmq removes the path first), leaving two loggers on one file and
  * --status talking to the wrong one. A socket left behind by a killed
- * logger, or another user's socket, does not count; where there can be no
- * socket (the path is too long), there is no other logger either.
+ * logger does not count (the logger takes its path over); where there can
+ * be no socket (the path is too long), there is no other logger either.
+ * Rejects with one line when something else answers there: another user's
+ * socket, or a listener that does not speak ZeroMQ. The logger does not
+ * start then: it would take over someone's live socket, or run without
+ * --status, --set-level and --reopen.
+ *
+ * @example
+ * ```ts
+ * await anotherLoggerAt("./log.txt"); // false: nothing answers at ./log.txt.ctl
+ * ```
  */
 export async function anotherLoggerAt(file: string): Promise<boolean> {
   const { path, endpoint, unusable } = controlSocket(file);
@@ -260,7 +308,24 @@ export async function anotherLoggerAt(file: string): Promise<boolean> {
     endpoint,
     `Cannot look for another logger at ${path}`,
   );
-  return await connection.handshake() === true;
+  const answerer = await connection.handshake();
+  if (answerer === "own") return true;
+  if (answerer === "nobody") return false;
+  const what = answerer === "foreign"
+    ? `something that is not a ZeroMQ socket listens at ${path}`
+    : `a socket of another user (${
+      answerer === -1 ? "user unknown" : `uid ${answerer}`
+    }; the logger runs as uid ${Deno.uid()}) answers at ${path}`;
+  throw new Error(
+    `${
+      cannotServe(file)
+    }: ${what}, where its control socket (for --status, --set-level and --reopen) belongs: stop what listens there and remove it, or give --file another path`,
+  );
+}
+
+/** The start of the line that says why the logger of `file` cannot start. */
+function cannotServe(file: string): string {
+  return `Cannot log to ${file}`;
 }
 
 /**
@@ -285,12 +350,17 @@ export async function askLogger(
   }
   await using connection = new ControlConnection(endpoint, "connect");
   const peer = await connection.handshake();
-  if (peer === false) {
+  if (peer === "nobody") {
     throw new Error(
       `No logger is running for ${file}: nothing answers at ${where}`,
     );
   }
-  if (peer !== true) {
+  if (peer === "foreign") {
+    throw new Error(
+      `No logger is running for ${file}: what listens at ${where} does not speak ZeroMQ, so it is no logger; nothing was sent`,
+    );
+  }
+  if (peer !== "own") {
     throw new Error(
       `Cannot ask the logger for ${file}: the socket at ${where} is another user's (${
         peer === -1 ? "user unknown" : `uid ${peer}`

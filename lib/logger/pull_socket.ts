@@ -14,8 +14,13 @@
 
 import { type SocketOptions, ZMQ } from "../zmq/sockets.ts";
 
-/** What libzmq may queue per sender, at most, in bytes of the largest messages. */
-const QUEUE_BYTES_PER_SENDER = 64 * 1024 * 1024;
+/**
+ * What libzmq may queue per sender, at most, in bytes of the largest
+ * messages: a flood of them from 8 senders then holds 32 MiB in queues, half
+ * of what the logger needs anyway. Fewer messages queued cost the logger CPU
+ * with small ones (libzmq's threads hand work over every half queue).
+ */
+const QUEUE_BYTES_PER_SENDER = 4 * 1024 * 1024;
 
 /**
  * The ZAP domain the PULL socket names (ZeroMQ RFC 27): with one, libzmq
@@ -32,7 +37,7 @@ export const ZAP_DOMAIN = "zmqlog";
  *
  * @example
  * ```ts
- * pullOptions({ bind: "*", maxMessageSize: 65536 })[ZMQ.RCVHWM]; // 1000
+ * pullOptions({ bind: "*", maxMessageSize: 65536 })[ZMQ.RCVHWM]; // 64
  * ```
  */
 export function pullOptions(
@@ -64,7 +69,8 @@ export function pullOptions(
  *
  * @example
  * ```ts
- * queuedPerSender(65536); // 1000
+ * queuedPerSender(65536); // 64
+ * queuedPerSender(4096); // 1000
  * queuedPerSender(16 * 1024 * 1024); // 16
  * ```
  */

@@ -23,7 +23,7 @@ import {
   keepsAll,
 } from "../log/log_line.ts";
 import { parseMessage } from "../log/message.ts";
-import type { Level } from "../log/wire.ts";
+import type { Level, LogMessage } from "../log/wire.ts";
 import type { Socket } from "../zmq/sockets.ts";
 
 /** Most messages taken in one go before they are written to the file. */
@@ -38,6 +38,7 @@ const MAX_BATCH = 4096;
 const MAX_BATCH_BYTES = 1 << 20;
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /** What the logger has done so far. */
 export interface Counts {
@@ -71,11 +72,35 @@ export function summary(counts: Counts, file: string, level: Level): string {
 }
 
 /**
- * How a received message becomes a line: a function that returns its line,
- * or the reason it is dropped. `undefined` where no option needs to read it:
- * it is then written as it came.
+ * A line made of a message's bytes where they stand: `before`, its bytes
+ * from byte `from` on, escaped for a text line (or, with `json`, as the
+ * inside of a JSON string), then `after`.
  */
-export type Transform = (bytes: Uint8Array) => string | "level" | "filter";
+export interface FramedLine {
+  before: string;
+  from: number;
+  after: string;
+  json: boolean;
+}
+
+/**
+ * How a received message becomes a line: a function that returns its line
+ * (as text, or framed around its bytes), or the reason it is dropped.
+ * `undefined` where no option needs to read it: it is then written as it
+ * came.
+ */
+export type Transform = (
+  bytes: Uint8Array,
+) => string | FramedLine | "level" | "filter";
+
+/**
+ * Messages from this many bytes on become lines where their bytes stand
+ * (see {@link FramedLine}): a line of 64 KiB of control characters is 256 KiB
+ * escaped, 384 KiB in JSON, and a string of that size per message would
+ * leave the garbage collector behind under a flood. Shorter ones are made as
+ * text, which is quicker for them.
+ */
+const FRAMED_FROM = 1024;
 
 /** The transform for these options and the level now (see {@link Transform}). */
 export function transformFor(
@@ -93,7 +118,44 @@ export function transformFor(
     const raw = decoder.decode(bytes);
     const message = parseMessage(raw);
     const dropped = dropReason(message, filters);
-    return dropped ?? formatLine(raw, message, Date.now(), options);
+    if (dropped !== undefined) return dropped;
+    const received = Date.now();
+    if (bytes.length >= FRAMED_FROM) {
+      const framed = framedLine(raw, message, received, options);
+      if (framed !== undefined) return framed;
+    }
+    return formatLine(raw, message, received, options);
+  };
+}
+
+/**
+ * The line {@link formatLine} makes, framed around the message's bytes; or
+ * undefined when those bytes are not the text as read (invalid UTF-8, which
+ * the text gives as U+FFFD; a syslog frame whose text was changed).
+ */
+function framedLine(
+  raw: string,
+  message: LogMessage,
+  received: number,
+  style: { timestamps: boolean; format: "text" | "json" },
+): FramedLine | undefined {
+  if (raw.includes("\uFFFD")) return undefined;
+  if (style.format === "text") {
+    return {
+      before: formatLine("", message, received, style),
+      from: 0,
+      after: "",
+      json: false,
+    };
+  }
+  if (!raw.endsWith(message.text)) return undefined;
+  const empty = formatLine("", { ...message, text: "" }, received, style);
+  const head = raw.slice(0, raw.length - message.text.length);
+  return {
+    before: empty.slice(0, -2), // `..."message":"`
+    from: encoder.encode(head).length,
+    after: empty.slice(-2), // `"}`
+    json: true,
   };
 }
 
@@ -140,7 +202,12 @@ export function receiveQueued(
     if (line === "level") counts.droppedLevel++;
     else if (line === "filter") counts.droppedFilter++;
     else {
-      out.addLine(line);
+      if (typeof line === "string") out.addLine(line);
+      else {
+        escaper.frame(out, start, start + line.from, end, line);
+        out.reserve(1);
+        out.bytes[out.length++] = 0x0a;
+      }
       counts.logged++;
     }
   }

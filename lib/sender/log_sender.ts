@@ -17,11 +17,10 @@ import { formatMessage, hostName, type Level } from "../log/wire.ts";
 import { Context, poll, type Socket, ZMQ } from "../zmq/sockets.ts";
 import { connectEndpoint, hostPort } from "./endpoint.ts";
 import {
-  curveClientOptions,
-  handshakeProblem,
+  ConnectionWatch,
+  pushOptions,
   type SenderCurve,
   WAIT_NOTICE_MS,
-  watchHandshakes,
 } from "./handshake.ts";
 
 /** The logger's host and port when not told: the same as log_cmd_basic.ts's HOST and PORT. */
@@ -97,8 +96,7 @@ export class LogSender {
   readonly #where: string;
   readonly #endpoint: string;
   readonly #options: LogSenderOptions & { tag: string; bufferSize: number };
-  readonly #monitor: Socket;
-  #accepted = false; // a handshake with the logger succeeded
+  readonly #watch: ConnectionWatch;
   #refused?: string;
   #checked = 0;
   #dropped = 0;
@@ -121,9 +119,14 @@ export class LogSender {
     this.#socket = this.#context.socket(ZMQ.PUSH, {
       [ZMQ.SNDHWM]: this.#options.bufferSize,
       [ZMQ.IPV6]: host.includes(":") ? 1 : 0,
-      ...curveClientOptions(options.curve),
+      ...pushOptions(options.curve),
     });
-    this.#monitor = watchHandshakes(this.#context, this.#socket);
+    this.#watch = new ConnectionWatch(
+      this.#context,
+      this.#socket,
+      { host, port },
+      options.curve,
+    );
     this.#socket.connect(this.#endpoint, `Cannot connect to ${this.#where}`);
   }
 
@@ -137,6 +140,16 @@ export class LogSender {
       }
     }
     return this.#refused;
+  }
+
+  /**
+   * Why no logger has taken the connection yet, when that is known: the
+   * host name does not resolve, or what answers is not a ZeroMQ logger.
+   * `final` words it for giving up.
+   */
+  waitingReason(final = false): string | undefined {
+    if (this.refused !== undefined) return undefined;
+    return this.#watch.waitingReason(final);
   }
 
   /** Messages dropped so far because the buffer was full. */
@@ -169,12 +182,7 @@ export class LogSender {
       (always || now - this.#checked >= HANDSHAKE_CHECK_MS)
     ) {
       this.#checked = now;
-      this.#refused = handshakeProblem(
-        this.#monitor,
-        this.#where,
-        this.#options.curve,
-        () => this.#accepted = true,
-      );
+      this.#refused = this.#watch.problem();
     }
     if (this.#refused !== undefined) throw new Error(this.#refused);
   }
@@ -290,7 +298,7 @@ export class LogSender {
       [ZMQ.IMMEDIATE]: 1,
       [ZMQ.LINGER]: 0,
       [ZMQ.IPV6]: this.#endpoint.startsWith("tcp://[") ? 1 : 0,
-      ...curveClientOptions(this.#options.curve),
+      ...pushOptions(this.#options.curve),
     });
     probe.connect(this.#endpoint);
     const [events] = await poll([probe], ZMQ.POLLOUT, timeoutMs);
@@ -309,10 +317,14 @@ export class LogSender {
       } catch {
         return true; // refused: #refused says why
       }
-      if (this.#accepted) return true;
+      if (this.#watch.succeeded) return true;
       const left = timeoutMs - (Date.now() - started);
       if (left <= 0) return false;
-      await poll([this.#monitor], ZMQ.POLLIN, Math.min(left, 2 ** 31 - 1));
+      await poll(
+        [this.#watch.monitor],
+        ZMQ.POLLIN,
+        Math.min(left, 2 ** 31 - 1),
+      );
     }
   }
 
@@ -345,7 +357,7 @@ export class LogSender {
       : -1;
     this.#socket.set(ZMQ.LINGER, linger);
     this.#socket.close();
-    this.#monitor.close();
+    this.#watch[Symbol.dispose]();
     await this.#context.terminate(); // returns when delivered, or linger ran out
     return reachable;
   }

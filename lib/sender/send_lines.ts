@@ -218,11 +218,15 @@ class StdinRun {
     }
     this.#closing = true;
     this.#closingSince = Date.now();
+    const reason = () => {
+      const why = sender.waitingReason(true);
+      return why === undefined ? "" : `: ${why}`;
+    };
     if (!await sender.close(this.#timeoutMs)) {
       throw new Error(
         `${
           sender.refused ??
-            `no logger at ${this.#where} after ${this.#options.timeout} s`
+            `no logger at ${this.#where} after ${this.#options.timeout} s${reason()}`
         }; up to ${this.#sent} lines were not delivered`,
       );
     }
@@ -325,8 +329,11 @@ class StdinRun {
     this.#sender.reachable(WAIT_NOTICE_MS).then((there) => {
       this.#seen ||= there;
       if (!there && !this.#stopping && this.#sender.refused === undefined) {
+        const why = this.#sender.waitingReason();
         console.error(
-          `${PROGRAM}: waiting for the logger at ${this.#where} (${this.#limit})`,
+          `${PROGRAM}: waiting for the logger at ${this.#where}${
+            why === undefined ? "" : `: ${why}`
+          } (${this.#limit})`,
         );
       }
     }, () => {});
