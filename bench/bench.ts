@@ -37,19 +37,32 @@
  * against the awk one-liner for hourly counts per level, on a generated log
  * of MESSAGES lines (bench/stats.ts).
  *
+ * For the goals of issue 28 (bench/goals.ts), each beside a floor measured
+ * in the same run: the memory floor (bench/floor.ts's peak RSS: the addon
+ * loaded, a context open); the book's plain call `./log_cmd_basic.ts arg1
+ * arg2 arg3` to a logger on the default port (when that port is free), in
+ * turn with the book's Python sender and Deno's hello-world; and the fleet
+ * case, --fleet-senders PUSH sockets at 10 messages a second each for
+ * --fleet-seconds (bench/c/fleet.c) into our logger and into the C logger:
+ * messages lost, the logger's CPU seconds and peak RSS.
+ *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { benchStats, statsReport } from "./stats.ts";
+import { fleetRound, measureFloor, plainShots, usage } from "./goals.ts";
 import {
   type BenchResults,
   type BenchSetup,
+  type FleetResults,
+  type FleetShape,
   LOGGER_NAMES,
   type LoggerName,
   type LoggerRun,
   median,
   type OneShots,
+  renderGoals,
   renderReport,
   renderTable,
 } from "./report.ts";
@@ -75,9 +88,13 @@ const STDIN_LINES = 200_000;
 /** One-message latency: messages timed per logger and round, and the pause before each. */
 const LATENCY_MESSAGES = 200;
 const LATENCY_GAP_US = 2000;
+/** The fleet case of issue 28: each sender's messages a second. */
+const FLEET_RATE = 10;
+/** Runs of bench/floor.ts for the memory floor (the median is taken). */
+const FLOOR_RUNS = 3;
 
 /** The C programs in bench/c/, built by {@link buildC}. */
-const C_PROGRAMS = ["reference_logger", "load", "latency"] as const;
+const C_PROGRAMS = ["reference_logger", "load", "latency", "fleet"] as const;
 const C_SOURCES = `${ROOT}bench/c/`;
 
 /**
@@ -117,20 +134,6 @@ async function buildC(): Promise<string> {
   }));
   return dir;
 }
-
-/** A process's CPU seconds so far and its peak resident memory, from /proc. */
-async function usage(pid: number): Promise<{ cpu: number; peakMiB: number }> {
-  // Deno reads /proc only with --allow-all; cat needs just --allow-run.
-  const stat = (await run("cat", [`/proc/${pid}/stat`])).stdout;
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  const status = (await run("cat", [`/proc/${pid}/status`])).stdout;
-  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-  return { cpu: ticks / CLOCK_TICKS, peakMiB: hwm / 1024 };
-}
-
-const CLOCK_TICKS = Number((await run("getconf", ["CLK_TCK"])).stdout.trim()) ||
-  100;
 
 /** Starts one of the loggers in `dir`, listening on `port`. */
 function startNamed(
@@ -303,6 +306,8 @@ Options:
   --rounds N    rounds per logger; the medians are reported (3)
   --out FILE    where the report goes (bench/last-run.md, which git ignores)
   --update      write the report to the committed bench/results.md
+  --fleet-senders N  senders in the fleet case, ${FLEET_RATE} msg/s each (1000)
+  --fleet-seconds N  how long the fleet sends (20)
   --help        print this and exit`;
 
 /** The command line's options; a usage error throws (node:util's TypeError). */
@@ -315,6 +320,8 @@ function parseBenchArgs(args: string[]) {
       // A run writes where git does not look; --update writes the committed table.
       out: { type: "string" },
       update: { type: "boolean", default: false },
+      "fleet-senders": { type: "string", default: "1000" },
+      "fleet-seconds": { type: "string", default: "20" },
       help: { type: "boolean", default: false },
     },
   }).values;
@@ -343,6 +350,22 @@ async function main(args: string[]): Promise<number> {
     console.error("bench: --messages and --rounds must be positive numbers");
     return 2;
   }
+  const fleet: FleetShape = {
+    senders: Number(values["fleet-senders"]),
+    rate: FLEET_RATE,
+    seconds: Number(values["fleet-seconds"]),
+    messageSize: MESSAGE_SIZE,
+  };
+  for (const name of ["senders", "seconds"] as const) {
+    if (!Number.isInteger(fleet[name]) || fleet[name] < 1) {
+      console.error(
+        `bench: --fleet-${name} must be a positive whole number, not ${
+          values[`fleet-${name}`]
+        }`,
+      );
+      return 2;
+    }
+  }
   const say = (text: string) => console.error(`bench: ${text}`);
   let bin: string;
   try {
@@ -352,7 +375,13 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
   try {
-    return await measure(messages, rounds, out, values.update, bin, say);
+    return await measure(
+      { messages, rounds, fleet },
+      out,
+      values.update,
+      bin,
+      say,
+    );
   } finally {
     Deno.removeSync(bin, { recursive: true });
   }
@@ -360,16 +389,24 @@ async function main(args: string[]): Promise<number> {
 
 /** Runs every measure and writes the report to `out`; the exit status. */
 async function measure(
-  messages: number,
-  rounds: number,
+  load: { messages: number; rounds: number; fleet: FleetShape },
   out: string,
   update: boolean,
   bin: string,
   say: (text: string) => void,
 ): Promise<number> {
+  const { messages, rounds } = load;
+  say("the memory floor (bench/floor.ts)");
+  const floorMiB = await measureFloor(FLOOR_RUNS);
   const runs = await loggerRounds(messages, rounds, bin, say);
   say("one-shot senders");
   const shots = await oneShots(bin);
+  say("the book's plain call, its Python sender and hello-world, in turn");
+  const plain = await plainShots(ONE_SHOT_RUNS);
+  if (plain.busy !== undefined) {
+    say(`port ${plain.busy} is busy: the plain call is not measured`);
+  }
+  const fleet = await fleetCase(load.fleet, bin, say);
   say("--stdin");
   const stdinRates: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -386,7 +423,10 @@ async function measure(
     latencyGapUs: LATENCY_GAP_US,
     oneShotRuns: ONE_SHOT_RUNS,
   };
-  await writeReport({ setup, runs, shots, stdinRates, stats }, out);
+  await writeReport(
+    { setup, runs, shots, floorMiB, plain, fleet, stdinRates, stats },
+    out,
+  );
   say(
     `wrote ${out}${
       update ? "" : " (deno task bench --update writes bench/results.md)"
@@ -432,6 +472,34 @@ async function loggerRounds(
   return runs;
 }
 
+/** The fleet case against our logger, then the C logger; says each as it goes. */
+async function fleetCase(
+  shape: FleetShape,
+  bin: string,
+  say: (text: string) => void,
+): Promise<FleetResults> {
+  const runs = {} as FleetResults["runs"];
+  for (const name of ["deno", "c"] as const) {
+    say(
+      `fleet: ${shape.senders} senders × ${shape.rate} msg/s × ${shape.seconds} s into ${name}`,
+    );
+    const port = freePort();
+    runs[name] = await fleetRound(
+      (dir) => startNamed(name, bin, dir, port),
+      port,
+      shape,
+      bin,
+    );
+    const run = runs[name];
+    say(
+      `fleet ${name}: ${run.lost} lost of ${run.sent}, ${
+        run.cpuSeconds.toFixed(2)
+      } CPU s, ${run.peakMiB.toFixed(0)} MiB`,
+    );
+  }
+  return { shape, runs };
+}
+
 /**
  * The one-shot senders' median wall times, the Deno and C ones and the
  * book's Python delivering to a running logger, against Deno's hello-world
@@ -473,6 +541,7 @@ async function writeReport(results: BenchResults, out: string): Promise<void> {
   const date = new Date();
   const report = renderReport(results, { date, versions: await versions() });
   console.log(renderTable(results));
+  console.log(`\n${renderGoals(results)}\n`);
   console.log(statsReport(results.stats));
   Deno.writeTextFileSync(out, report);
   // Aligned as deno fmt wants it, so CI's fmt --check passes on a fresh run.
