@@ -79,7 +79,7 @@ const DEFAULTS: SenderDefaults = {
 /** Runs the sender; resolves to the process exit status. */
 export async function main(args: string[]): Promise<number> {
   try {
-    const options = parseSenderArgs(args, DEFAULTS);
+    const options = await parseSenderArgs(args, DEFAULTS);
     if (options === undefined) {
       const { senderUsage } = await import("./lib/cli/sender_usage.ts");
       console.log(senderUsage(DEFAULTS));

@@ -190,7 +190,10 @@ function functionLengths(lines: string[]): [string, number][] {
   return found;
 }
 
-/** The local modules an entry loads on every start: its imports that are neither dynamic nor type-only. */
+/**
+ * The local modules (and `node:` ones) an entry loads on every start: its
+ * imports that are neither dynamic nor type-only.
+ */
 async function loadedOnStart(
   entry: string,
   args: string[] = [],
@@ -217,8 +220,9 @@ async function loadedOnStart(
       if (dep.code && !dep.isDynamic) todo.push(dep.code.specifier);
     }
   }
-  return [...seen].filter((s) => s.startsWith(`file://${ROOT}`))
-    .map((s) => s.slice(`file://${ROOT}`.length)).sort();
+  return [...seen]
+    .filter((s) => s.startsWith(`file://${ROOT}`) || s.startsWith("node:"))
+    .map((s) => s.replace(`file://${ROOT}`, "")).sort();
 }
 
 Deno.test("the one-shot sender loads neither the syslog parser nor stats, --stdin, LogSender or CurveZMQ on every start", async () => {
@@ -231,6 +235,14 @@ Deno.test("the one-shot sender loads neither the syslog parser nor stats, --stdi
     );
   }
   assert.ok(loaded.includes("lib/sender/message_text.ts"), `${loaded}`);
+});
+
+Deno.test("the book's plain call loads node:util's parseArgs only when an argument is an option", async () => {
+  const loaded = await loadedOnStart("log_cmd_basic.ts");
+  assert.ok(!loaded.includes("node:util"), `${loaded}`);
+  assert.ok(!loaded.includes("lib/cli/command_line.ts"), `${loaded}`);
+  const logger = await loadedOnStart("logging_basic.ts");
+  assert.ok(logger.includes("node:util"), "the check sees node:util at all");
 });
 
 Deno.test("the plain logger loads no reader, forwarder, CurveZMQ or --help on every start", async () => {

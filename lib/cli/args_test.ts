@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { parseArgs } from "node:util";
 import { Interrupted, UsageError } from "../base/errors.ts";
-import { fail, parseArgsProblem, parseCommandLine, parsePort } from "./args.ts";
+import { fail, parsePort } from "./args.ts";
+import { parseArgsProblem, parseCommandLine } from "./command_line.ts";
 
 Deno.test("parsePort accepts 1-65535 and names the bad value otherwise", () => {
   assert.equal(parsePort("1", "listen"), 1);

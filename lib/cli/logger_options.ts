@@ -17,7 +17,8 @@
  */
 
 import { UsageError } from "../base/errors.ts";
-import { parseArgsProblem, parseCommandLine, parsePort } from "./args.ts";
+import { parsePort } from "./args.ts";
+import { parseArgsProblem, parseCommandLine } from "./command_line.ts";
 import { joinAges, parseSize, parseTime } from "./values.ts";
 import type { Filters } from "../log/log_line.ts";
 import { filterPattern } from "../log/pattern.ts";

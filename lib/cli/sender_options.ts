@@ -16,7 +16,7 @@
  */
 
 import { UsageError } from "../base/errors.ts";
-import { parseArgsProblem, parseCommandLine, parsePort } from "./args.ts";
+import { parsePort } from "./args.ts";
 import { HEADER_ROOM } from "../sender/message_text.ts";
 import { type Level, parseLevel } from "../log/wire.ts";
 
@@ -131,8 +131,16 @@ function parseWord(text: string, flag: "--hostname" | "--tag"): string {
   return text;
 }
 
-/** The flags as `parseArgs` reads them, with the defaults filled in. */
-function readFlags(options: string[], defaults: SenderDefaults) {
+/**
+ * The flags as `parseArgs` reads them, with the defaults filled in. With no
+ * option (the book's plain call) `node:util` is not even loaded: it costs a
+ * one-shot sender about 5 ms of its start (bench/results.md, Issue 28).
+ */
+async function readFlags(options: string[], defaults: SenderDefaults) {
+  if (options.length === 0) return noFlags(defaults);
+  const { parseArgsProblem, parseCommandLine } = await import(
+    "./command_line.ts"
+  );
   try {
     return parseCommandLine({
       args: options,
@@ -160,7 +168,32 @@ function readFlags(options: string[], defaults: SenderDefaults) {
   }
 }
 
-type Flags = ReturnType<typeof readFlags>;
+/** The flags of a command line that gives none. */
+function noFlags(defaults: SenderDefaults) {
+  return {
+    host: defaults.host,
+    port: String(defaults.port),
+    timestamps: false,
+    stdin: false,
+    keygen: false,
+    help: false,
+  } as {
+    host: string;
+    port: string;
+    timeout?: string;
+    level?: string;
+    tag?: string;
+    hostname?: string;
+    timestamps: boolean;
+    stdin: boolean;
+    "curve-server-key"?: string;
+    "curve-key"?: string;
+    keygen: boolean;
+    help: boolean;
+  };
+}
+
+type Flags = Awaited<ReturnType<typeof readFlags>>;
 
 /** Refuses flags that do not go together. */
 function checkCombinations(
@@ -241,12 +274,12 @@ function parseTimeout(text: string | undefined): number | undefined {
  * parseSenderArgs(["--host", "pi", "hello", "world"], defaults)?.message; // "hello world"
  * ```
  */
-export function parseSenderArgs(
+export async function parseSenderArgs(
   args: string[],
   defaults: SenderDefaults,
-): SenderOptions | undefined {
+): Promise<SenderOptions | undefined> {
   const { options, words } = splitOptions(args);
-  const flags = readFlags(options, defaults);
+  const flags = await readFlags(options, defaults);
   if (flags.help) return undefined;
   checkCombinations(flags, options, words);
   const port = parsePort(flags.port, "send");

@@ -10,13 +10,13 @@ function parseSenderArgs(args: string[]) {
   return parse(args, { host: "localhost", port: 5555, maxMessageSize: 65536 });
 }
 
-Deno.test("sender joins its arguments with single spaces, options first", () => {
-  const book = parseSenderArgs(["arg1", "arg2", "arg3"])!;
+Deno.test("sender joins its arguments with single spaces, options first", async () => {
+  const book = (await parseSenderArgs(["arg1", "arg2", "arg3"]))!;
   assert.deepEqual(
     [book.host, book.port, book.timeout, book.header, book.stdin, book.message],
     ["localhost", 5555, undefined, false, false, "arg1 arg2 arg3"],
   );
-  const given = parseSenderArgs(
+  const given = (await parseSenderArgs(
     [
       "-H",
       "pi.local",
@@ -29,41 +29,41 @@ Deno.test("sender joins its arguments with single spaces, options first", () => 
       "-3",
       "--port",
     ],
-  )!;
+  ))!;
   assert.deepEqual(
     [given.host, given.port, given.timeout, given.header, given.message],
     ["pi.local", 6000, 2.5, false, "it is -3 --port"],
   );
   assert.equal(
-    parseSenderArgs(["--", "-3", "degrees"])?.message,
+    (await parseSenderArgs(["--", "-3", "degrees"]))?.message,
     "-3 degrees",
   );
-  assert.equal(parseSenderArgs([])?.message, "");
-  assert.equal(parseSenderArgs(["--help", "x"]), undefined);
+  assert.equal((await parseSenderArgs([]))?.message, "");
+  assert.equal(await parseSenderArgs(["--help", "x"]), undefined);
 });
 
-Deno.test("sender options for levels, tags and times turn the header on", () => {
-  const withLevel = parseSenderArgs(["-l", "WARNING", "hot"])!;
+Deno.test("sender options for levels, tags and times turn the header on", async () => {
+  const withLevel = (await parseSenderArgs(["-l", "WARNING", "hot"]))!;
   assert.deepEqual([withLevel.header, withLevel.level], [true, "warn"]);
-  assert.equal(parseSenderArgs(["-t", "backup", "x"])!.tag, "backup");
-  assert.equal(parseSenderArgs(["-T", "x"])!.timestamps, true);
+  assert.equal((await parseSenderArgs(["-t", "backup", "x"]))!.tag, "backup");
+  assert.equal((await parseSenderArgs(["-T", "x"]))!.timestamps, true);
   assert.equal(
-    parseSenderArgs(["--hostname", "pi3", "x"])!.hostname,
+    (await parseSenderArgs(["--hostname", "pi3", "x"]))!.hostname,
     "pi3",
   );
-  assert.throws(
+  await assert.rejects(
     () => parseSenderArgs(["-t", "two words", "x"]),
     /'--tag' must be one word/,
   );
-  assert.throws(
+  await assert.rejects(
     () => parseSenderArgs(["-t", "a:b", "x"]),
     /'--tag' must be one word/,
   );
-  assert.throws(
+  await assert.rejects(
     () => parseSenderArgs(["--stdin", "x"]),
     /'--stdin' reads the messages/,
   );
-  assert.throws(
+  await assert.rejects(
     () => parseSenderArgs(["x".repeat(70_000)]),
     /longer than the logger takes/,
   );

@@ -9,10 +9,10 @@ function parseSenderArgs(args: string[]) {
   return parse(args, { host: "localhost", port: 5555, maxMessageSize: 65536 });
 }
 
-Deno.test("wireText sends the bare message unless a header was asked for", () => {
-  const plain = parseSenderArgs(["arg1", "arg2"])!;
+Deno.test("wireText sends the bare message unless a header was asked for", async () => {
+  const plain = (await parseSenderArgs(["arg1", "arg2"]))!;
   assert.equal(wireText(plain, plain.message), "arg1 arg2");
-  const tagged = parseSenderArgs([
+  const tagged = (await parseSenderArgs([
     "-l",
     "err",
     "-t",
@@ -20,12 +20,12 @@ Deno.test("wireText sends the bare message unless a header was asked for", () =>
     "--hostname",
     "pi",
     "failed",
-  ])!;
+  ]))!;
   assert.equal(
     wireText(tagged, tagged.message),
     "<error> - pi cron: failed",
   );
-  const timed = parseSenderArgs(["-T", "--hostname", "pi", "x"])!;
+  const timed = (await parseSenderArgs(["-T", "--hostname", "pi", "x"]))!;
   assert.match(
     wireText(timed, timed.message),
     /^<info> \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z pi log_cmd_basic: x$/,
