@@ -309,8 +309,9 @@ to a logger on port 5555 in a network namespace of its own; the machine quiet th
 | dlopen only the 12 symbols the one-shot sender calls (of 22) | 18 ms | 17 ms | 0.96×, 0.7 ms |
 | the addon's manifest as a literal, not an npm import | 19 ms, 43.4 MiB | 18 ms, 42.7 MiB | 0.98×: within the noise |
 
-- With the first alone the plain call is hello-world + 8 ms and 0.63× the Python sender
-  here (both goals met); as committed, hello-world + 13 ms and 0.80×.
+- The first is taken: parseArgs lives in lib/cli/command_line.ts, loaded only when an
+  argument is an option. After it, the plain call 21 ms against hello-world's 12 ms
+  (farm-bench, 20 pairs, the machine busy with other work), hello-world + 9 ms.
 - CPU per message: \`zmq_recv\` with a \`buffer\` parameter into one reused scratch
   array, then copied into the write buffer, instead of a BigInt address inside it: 0.24,
   0.25, 0.24 CPU s per million against 0.23, 0.23, 0.22, and 3.8-3.9M msg/s against
@@ -321,7 +322,32 @@ to a logger on port 5555 in a network namespace of its own; the machine quiet th
   hour) is.
 - The fleet case, 1,000 senders × 10 msg/s × 20 s (200,000 messages) once against each:
   0 lost by both; our logger 5.91 CPU s and 104 MiB peak, the C logger 2.57 CPU s and
-  45 MiB (its 1,000 connections cost libzmq about 38 MiB; the floor is 43-45 MiB).`;
+  45 MiB (its 1,000 connections cost libzmq about 38 MiB; the floor is 43-45 MiB).
+
+## Issue 26: the control-byte flood against the normal load
+
+The logger's peak RSS (VmHWM) once every line is in the file, normal load 8
+connections × 3,000 × 100 B, flood 8 × 300 × 64 KiB of \`\\x01\`
+(tests/flood_memory_test.ts holds the ratio under 2x):
+
+|                 | normal     | flood before    | flood after       |
+| --------------- | ---------- | --------------- | ----------------- |
+| text            | 60-69 MiB  | 208 (3.0-3.3x)  | 99-102 (1.5-1.65x) |
+| \`--format json\` | 65-68 MiB  | 254-259 (3.7x)  | 100-111 (1.5-1.7x) |
+| \`--timestamps\`  | 65-66 MiB  | 327-340 (5.0x)  | 99-105 (1.5-1.6x)  |
+
+- After: a 4 MiB queue per sender (64 messages of 64 KiB, was 1,000), and lines of
+  1 KiB or more built from their bytes, not a string each. Both are needed: the
+  queue alone leaves JSON at 2.13x and \`--timestamps\` at 3.0x; the building alone
+  leaves the flood at 3.2x.
+- The queue alone, text / \`--timestamps\` peak: 32 MiB 218 / 334, 16 MiB 176 / 317,
+  8 MiB 127 / 251, 4 MiB 102 / 221.
+- The cost: with many small messages (8 × 400,000 × 100 B) the logger's CPU rose
+  from 0.68 to 0.90 s (+32%, median of 7) and the wall time 7%: libzmq's threads
+  hand over work each half queue. Tried and dropped: growing the queue back for
+  small messages (a waiting sender can hang, woken only at multiples of the new
+  half queue) and shrinking it on the first large message (the flood has filled the
+  queues by then: 161-205 MiB).`;
 
 /** The median of `values` (the mean of the middle two when even). */
 export function median(values: number[]): number {
