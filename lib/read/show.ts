@@ -2,7 +2,9 @@
  * Reading the log back: `--show` prints the lines that pass the filters and
  * the time range, `--follow` goes on as the file grows, like
  * `tail -F | grep`, and through logrotate without losing a line (the file,
- * its rotations and its NUL bytes are read by `followed_log.ts`).
+ * its rotations and its NUL bytes are read by `followed_log.ts`). With
+ * `--context N` (`-B`, `-A`) each comes with the lines around it from its
+ * host and tag (`show_context.ts`).
  *
  * @example
  * ```ts
@@ -17,6 +19,8 @@ import { describe } from "../base/errors.ts";
 import { plural } from "../base/words.ts";
 import { fileProblem } from "../log/file_hints.ts";
 import { FollowedLog } from "./followed_log.ts";
+import { ContextLines, MAX_KEPT_CHARS, MAX_KEYS } from "./show_context.ts";
+import type { ContextOptions } from "./read_options.ts";
 import {
   dropReason,
   type Filters,
@@ -46,6 +50,8 @@ export interface ShowOptions {
   follow: boolean;
   /** Only the last this many matching lines. */
   lines?: number;
+  /** Lines before and after each, from its host and tag. */
+  context?: ContextOptions;
 }
 
 /**
@@ -140,15 +146,21 @@ function openToRead(path: string): FollowedLog {
   }
 }
 
-/** Cuts text into lines and prints those `--show` keeps; `--lines N` keeps the last N. */
+/**
+ * Cuts text into lines and prints those `--show` keeps; `--lines N` keeps
+ * the last N; with `--context`, ContextLines adds the lines around them.
+ */
 class LinePrinter {
   #rest = "";
   #last: string[] | undefined;
   /** Lines --since/--until left out for want of a time, said at the end of the file. */
   #untimed = 0;
+  readonly #context: ContextLines | undefined;
 
   constructor(readonly options: ShowOptions) {
-    this.#last = options.lines !== undefined ? [] : undefined;
+    const { context, format, lines } = options;
+    this.#context = context && new ContextLines(context, format, lines);
+    this.#last = lines !== undefined && !context ? [] : undefined;
   }
 
   /** Text read from the file: its whole lines are printed or kept. */
@@ -160,6 +172,10 @@ class LinePrinter {
       const line = parseLogLine(part);
       const passes = shows(line, this.options);
       if (passes === "untimed") this.#untimed++;
+      if (this.#context !== undefined) {
+        output += this.#context.add(part, line, passes === true);
+        continue;
+      }
       if (passes !== true) continue;
       const shown = showLine(part, line, this.options);
       if (this.#last === undefined) output += `${shown}\n`;
@@ -181,10 +197,26 @@ class LinePrinter {
       );
       this.#untimed = 0;
     }
+    if (this.#context !== undefined) return endOfContext(this.#context);
     if (this.#last === undefined) return;
     if (this.#last.length > 0) print(`${this.#last.join("\n")}\n`);
     this.#last = undefined;
   }
+}
+
+/** Prints what --context holds at the end of the file, and says what it forgot. */
+function endOfContext(context: ContextLines): void {
+  const held = context.endOfFile();
+  if (held) print(held);
+  if (context.forgotten === 0) return;
+  console.error(
+    `logging_basic: forgot the lines kept of ${
+      plural(context.forgotten, "host and tag pair")
+    } seen least recently, to stay within ${MAX_KEYS} pairs and ${
+      MAX_KEPT_CHARS >> 20
+    } MiB of lines kept: a match of theirs came with fewer lines of context`,
+  );
+  context.forgotten = 0;
 }
 
 /**

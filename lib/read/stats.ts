@@ -30,6 +30,7 @@ import {
   type Table,
 } from "./stats_series.ts";
 import { FieldReader, forEachLine } from "./stats_read.ts";
+import { Load } from "./capacity.ts";
 
 /** What `--stats` was asked for. */
 export interface CountOptions {
@@ -43,6 +44,8 @@ export interface CountOptions {
   every?: number;
   /** Also count hosts, tags and the most frequent messages (the HTML page). */
   details?: boolean;
+  /** Also count what the lines cost, per host and day (`--capacity`). */
+  capacity?: boolean;
 }
 
 /** Messages kept for "most frequent": a bounded count (Misra-Gries). */
@@ -80,6 +83,8 @@ export interface Counts {
   details?: Record<GroupBy, Table>;
   /** The most frequent messages, digits folded to "#"; `exact` false once MAX_MESSAGES was passed. */
   messages?: { top: [string, number][]; exact: boolean };
+  /** With `capacity`: messages and bytes per host and day, busiest minutes. */
+  load?: Load;
 }
 
 /** A bounded count of the most frequent texts (Misra-Gries). */
@@ -145,19 +150,16 @@ export function countLog(options: CountOptions): Counts {
     ? (["level", "host", "tag"] as const).filter((by) => by !== options.by)
       .map((by) => new Series(by, step, fixed))
     : [];
-  const series = [main, ...others];
+  // --capacity in text, CSV or JSON prints no table: none is counted.
+  const series = options.capacity && !options.details ? [] : [main, ...others];
   const frequent = options.details ? new FrequentTexts() : undefined;
+  const load = options.capacity ? new Load() : undefined;
   const tally = newTally();
   const timeOf = timeInRange(options, tally);
   const filterAll = !keepsAll(options.filters);
-  // Only what is counted or filtered on is taken out of a line.
-  const needText = filterAll || options.details === true;
-  const reader = new FieldReader({
-    who: needText || options.by !== "level",
-    text: needText,
-  });
+  const reader = readerFor(options);
   let read = 0;
-  const nulBytes = forEachLine(options.file, (line) => {
+  const nulBytes = forEachLine(options.file, (line, bytes) => {
     read++;
     const fields = reader.read(line);
     if (filterAll && dropReason(fields, options.filters) !== undefined) return;
@@ -176,7 +178,8 @@ export function countLog(options: CountOptions): Counts {
       );
     }
     frequent?.add(messageKey(fields.text));
-  });
+    load?.add(time, fields.host, bytes);
+  }, load !== undefined);
 
   if (!fixed) fitToScreen(main);
   for (const one of others) one.regroup(main.step);
@@ -194,7 +197,18 @@ export function countLog(options: CountOptions): Counts {
       ) as Record<GroupBy, Table>
       : undefined,
     messages: frequent && { top: frequent.top(20), exact: frequent.exact },
+    load,
   };
+}
+
+/** A reader that takes out of a line only what is counted or filtered on. */
+function readerFor(options: CountOptions): FieldReader {
+  const needText = !keepsAll(options.filters) || options.details === true;
+  return new FieldReader({
+    who: needText || options.by !== "level" || options.capacity === true,
+    text: needText,
+    tag: options.by === "tag" || options.details === true,
+  });
 }
 
 /** What countLog counts besides the table, all at zero. */

@@ -24,6 +24,8 @@ export interface StatsOptions {
   /** Bucket length in ms; by default a screenful of rows. */
   every?: number;
   format: StatsFormat;
+  /** `--capacity`: messages and bytes per host and day, and the disk. */
+  capacity: boolean;
 }
 
 /** How `--stats` prints its counts. */
@@ -84,15 +86,15 @@ export function rfc3339(time: number): string {
 }
 
 /**
- * Reads `--by`, `--every` and `--format` of `--stats`.
+ * Reads `--by`, `--every`, `--format` and `--capacity` of `--stats`.
  *
  * @example
  * ```ts
- * parseStatsOptions({ by: "host", every: "1h" }); // { by: "host", every: 3600000, format: "text" }
+ * parseStatsOptions({ by: "host", every: "1h" }); // { by: "host", every: 3600000, format: "text", capacity: false }
  * ```
  */
 export function parseStatsOptions(
-  flags: { by?: string; every?: string; format?: string },
+  flags: { by?: string; every?: string; format?: string; capacity?: boolean },
 ): StatsOptions {
   const by = flags.by ?? "level";
   if (by !== "level" && by !== "host" && by !== "tag") {
@@ -110,8 +112,23 @@ export function parseStatsOptions(
       }`,
     );
   }
+  const capacity = flags.capacity === true;
+  if (capacity && flags.by !== undefined) {
+    throw new UsageError(
+      `Cannot count as '--by' does not go with '--capacity', which counts by host and day: current value is ${
+        JSON.stringify(flags.by)
+      }`,
+    );
+  }
+  if (capacity && flags.every !== undefined && format !== "html") {
+    throw new UsageError(
+      `Cannot count as '--every' goes with '--capacity' only for the page's charts (--format html): the tables are per day; current value is ${
+        JSON.stringify(flags.every)
+      }`,
+    );
+  }
   const every = flags.every === undefined
     ? undefined
     : parseDuration(flags.every, "--every");
-  return { by, every, format: format as StatsFormat };
+  return { by, every, format: format as StatsFormat, capacity };
 }

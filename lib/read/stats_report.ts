@@ -20,6 +20,7 @@ import { plural } from "../base/words.ts";
 import { escapeControlText, escapeJson } from "../log/escape.ts";
 import { countLog, type CountOptions, type Counts } from "./stats.ts";
 import { OTHER, type Table } from "./stats_series.ts";
+import { csvField } from "./csv.ts";
 import { formatDuration, rfc3339, type StatsFormat } from "./stats_options.ts";
 
 /** Group columns in the terminal table; the rest are summed as "other". */
@@ -172,14 +173,6 @@ export function statsText(counts: Counts): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** A CSV field: quoted when needed, never read as a formula, no control characters. */
-function csvField(text: string): string {
-  const shown = escapeControlText(text);
-  // A spreadsheet runs a cell that starts with = + - @ (CWE-1236).
-  const safe = /^[=+\-@\t\r]/.test(shown) ? `'${shown}` : shown;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
 /**
  * The table as CSV: a header row, then a row per bucket: its start (RFC
  * 3339), a column per group, and `total`. Untimed lines, if any, make a last
@@ -239,7 +232,8 @@ const encoder = new TextEncoder();
 
 /**
  * Counts the log and prints the counts to standard output in the format
- * asked for; the HTML page's charting code is loaded only for it.
+ * asked for; the HTML page's charting code is loaded only for it, and
+ * `--capacity`'s reports only for that.
  */
 export async function printStats(
   options: Omit<CountOptions, "details"> & { format: StatsFormat },
@@ -253,7 +247,9 @@ export async function printStats(
     );
   }
   let output: string;
-  if (options.format === "html") {
+  if (counts.load !== undefined) {
+    output = await capacityOutput(counts, options.format);
+  } else if (options.format === "html") {
     const { statsPage } = await import("./stats_page.ts");
     output = statsPage(counts);
   } else if (options.format === "csv") output = statsCsv(counts);
@@ -267,4 +263,44 @@ export async function printStats(
   } catch (err) {
     if (!(err instanceof Deno.errors.BrokenPipe)) throw err; // e.g. piped into head
   }
+}
+
+/**
+ * `--capacity`'s report in `format`, with the free space of the log's file
+ * system; when that is not known, one line on stderr says why and how to
+ * know it.
+ */
+async function capacityOutput(
+  counts: Counts,
+  format: StatsFormat,
+): Promise<string> {
+  const { diskSpace } = await import("./disk_space.ts");
+  const { capacityOf } = await import("./capacity.ts");
+  const report = await import("./capacity_report.ts");
+  const disk = await diskSpace(counts.file);
+  if ("unknown" in disk) {
+    console.error(
+      `logging_basic: the free space of the file system that holds ${counts.file} is not known, so neither is when it will be full: ${disk.unknown}${
+        disk.hint === undefined ? "" : `; ${disk.hint}`
+      }`,
+    );
+  }
+  const figures = {
+    file: counts.file,
+    untimed: counts.untimed,
+    capacity: capacityOf(counts.load!, disk),
+  };
+  if (format === "html") {
+    const { statsPage } = await import("./stats_page.ts");
+    const { capacitySection } = await import("./capacity_page.ts");
+    return statsPage(
+      counts,
+      capacitySection(figures, counts.details!.host, counts.every),
+    );
+  }
+  return format === "csv"
+    ? report.capacityCsv(figures)
+    : format === "json"
+    ? report.capacityJson(figures)
+    : report.capacityText(figures);
 }
