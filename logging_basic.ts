@@ -73,7 +73,10 @@ import {
   parseLoggerArgs,
 } from "./lib/cli/logger_options.ts";
 import type { SenderGate } from "./lib/curve/zap.ts";
-import { forwardPermissionProblem } from "./lib/forward/target.ts";
+import {
+  forwardPermissionProblem,
+  STATE_SUFFIX as FORWARD_PLACE_SUFFIX,
+} from "./lib/forward/target.ts";
 import { LogFile } from "./lib/log/log_file.ts";
 import { AcceptWatch } from "./lib/logger/accepts.ts";
 import {
@@ -84,6 +87,7 @@ import {
 } from "./lib/logger/control.ts";
 import { Logger } from "./lib/logger/loop.ts";
 import { pullOptions } from "./lib/logger/pull_socket.ts";
+import { sealPath, sealPermissionProblem } from "./lib/seal/seal_options.ts";
 import { Context, type Socket, ZMQ, ZmqError } from "./lib/zmq/sockets.ts";
 
 /** The log file, relative to the directory the logger is started in. */
@@ -140,6 +144,20 @@ export async function main(args: string[]): Promise<number> {
         printNewKeys(PROGRAM);
         return 0;
       }
+      case "seal-init": {
+        canSeal(options);
+        const { initSeal } = await import("./lib/seal/seal_init.ts");
+        initSeal(options.file, PROGRAM);
+        return 0;
+      }
+      case "verify": {
+        canSeal(options);
+        const { verifyLogs } = await import("./lib/seal/verify.ts");
+        return await verifyLogs(
+          options.seal!.verify!,
+          options.seal!.verifyKey!,
+        );
+      }
     }
   } catch (err) {
     return fail(PROGRAM, err);
@@ -150,6 +168,7 @@ export async function main(args: string[]): Promise<number> {
 async function serve(options: LoggerOptions): Promise<number> {
   // What can be refused is refused before anything is opened.
   const curve = await readCurveKeys(options);
+  if (options.seal?.seal) canSeal(options);
   if (options.forward) canForward(options);
 
   using file = new LogFile(options.file, PROGRAM);
@@ -163,8 +182,17 @@ async function serve(options: LoggerOptions): Promise<number> {
   using accepts = new AcceptWatch(context, socket, PROGRAM);
   await refuseSecondLogger(socket, options);
   using control = ControlServer.open(context, options.file, PROGRAM);
+  // --seal: each batch written is sealed before the next is taken (once no
+  // other logger has the file: two would fork the chain).
+  using sealer = options.seal?.seal
+    ? await startSealer(file, options.forward !== undefined)
+    : undefined;
   // Lines go on to syslog from the file, behind the logger.
   await using forwarder = options.forward && await startForwarder(options);
+  // ... and so do the seals, from the seal file: the server then shows
+  // where the log ended, whatever is done to it here.
+  await using _sealForwarder = sealer && options.forward &&
+    await startForwarder(options, sealPath(options.file));
   // Bound last: once senders can connect they may take every descriptor
   // there is, and a socket or file opened after that could not be.
   bind(socket, options);
@@ -184,6 +212,7 @@ async function serve(options: LoggerOptions): Promise<number> {
     logger.receive(); // what ZeroMQ has queued, as lines
     await logger.write(); // ... into the file, before waiting again
   } while (await logger.waitForMore());
+  await sealer?.stop();
   return logger.finish();
 }
 
@@ -218,11 +247,43 @@ function canForward(options: LoggerOptions): void {
   if (problem !== undefined) throw new Error(problem);
 }
 
-/** Starts `--forward` (its modules are loaded only then). */
-async function startForwarder(options: LoggerOptions) {
+/**
+ * Refuses, before anything is opened, a `--seal`, `--seal-init` or
+ * `--verify` that Deno may not carry out.
+ */
+function canSeal(options: LoggerOptions): void {
+  const forward = options.forward && {
+    net: `${
+      options.forward.host.includes(":")
+        ? `[${options.forward.host}]`
+        : options.forward.host
+    }:${options.forward.port}`,
+    places: [options.file, sealPath(options.file)].map((path) =>
+      `${path}${FORWARD_PLACE_SUFFIX}`
+    ),
+  };
+  const problem = sealPermissionProblem(options.file, options.seal!, forward);
+  if (problem !== undefined) throw new Error(problem);
+}
+
+/**
+ * Starts `--seal` (its modules are loaded only then) and hooks it to the
+ * file; `forward`: the seal file is made at once, for --forward to read.
+ */
+async function startSealer(file: LogFile, forward: boolean) {
+  const { Sealer } = await import("./lib/seal/sealer.ts");
+  const sealer = await Sealer.start({ file: file.path, program: PROGRAM });
+  if (forward) sealer.makeFile();
+  file.onWritten = (bytes, written, stopping) =>
+    sealer.sealWritten(bytes, written, stopping);
+  return sealer;
+}
+
+/** Starts `--forward` of the log, or of `file` beside it (its modules are loaded only then). */
+async function startForwarder(options: LoggerOptions, file = options.file) {
   const { Forwarder } = await import("./lib/forward/forward.ts");
   return Forwarder.start({
-    file: options.file,
+    file,
     target: options.forward!,
     facility: options.facility,
     maxMessageSize: options.maxMessageSize,

@@ -245,12 +245,12 @@ Deno.test("the book's plain call loads node:util's parseArgs only when an argume
   assert.ok(logger.includes("node:util"), "the check sees node:util at all");
 });
 
-Deno.test("the plain logger loads no reader, forwarder, CurveZMQ or --help on every start", async () => {
+Deno.test("the plain logger loads no reader, forwarder, CurveZMQ, sealer or --help on every start", async () => {
   const loaded = await loadedOnStart("logging_basic.ts");
   for (const module of loaded) {
     assert.doesNotMatch(
       module,
-      /lib\/read\/(show|stats\.ts|stats_read|stats_report|stats_page)|forward\/(forward|link|place|relp)|lib\/curve\/|usage/,
+      /lib\/read\/(show|stats\.ts|stats_read|stats_report|stats_page|capacity)|forward\/(forward|link|place|relp)|lib\/curve\/|lib\/seal\/(?!seal_options)|usage/,
       `logging_basic.ts loads ${module} on every start`,
     );
   }

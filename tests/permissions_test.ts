@@ -65,10 +65,10 @@ Deno.test("shebangs grant no blanket permission: no -A, every --allow scoped", (
   );
 });
 
-Deno.test("the permission sets in deno.json only load libzmq from node_modules and ask the host name (the logger also its user id and umask, for its control socket)", () => {
+Deno.test("the permission sets in deno.json only load libzmq from node_modules and ask the host name (the logger also its user id and umask, for its control socket, and its file system's free space, for --stats --capacity)", () => {
   const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
   const sys = {
-    logging_basic: ["hostname", "uid", "umask"],
+    logging_basic: ["hostname", "uid", "umask", "statfs"],
     log_cmd_basic: ["hostname"],
   };
   for (const script of [LOGGER, SENDER]) {

@@ -22,10 +22,17 @@ import { parseArgsProblem, parseCommandLine } from "./command_line.ts";
 import { joinAges, parseSize, parseTime } from "./values.ts";
 import type { Filters } from "../log/log_line.ts";
 import { filterPattern } from "../log/pattern.ts";
-import { parseStatsOptions, type StatsOptions } from "../read/stats_options.ts";
+import type { StatsOptions } from "../read/stats_options.ts";
+import { type ContextOptions, parseReadFlags } from "../read/read_options.ts";
 import { type ForwardTarget, parseForwardUrl } from "../forward/target.ts";
 import { FACILITIES, parseFacility } from "../forward/syslog_out.ts";
 import { parseLevel } from "../log/wire.ts";
+import {
+  parseSealOptions,
+  sealMode,
+  sealModes,
+  type SealOptions,
+} from "../seal/seal_options.ts";
 
 /** Lines `--show --follow` starts with, like `tail -f`. */
 const FOLLOW_LINES = 10;
@@ -41,7 +48,14 @@ export interface LoggerDefaults {
 /** What the logger was asked to do on its command line. */
 export interface LoggerOptions {
   /** Listen and log (the default), show the log, or talk to a running logger. */
-  mode: "serve" | "show" | "stats" | "control" | "keygen";
+  mode:
+    | "serve"
+    | "show"
+    | "stats"
+    | "control"
+    | "keygen"
+    | "seal-init"
+    | "verify";
   /** TCP port to bind. */
   port: number;
   /** Interface address to bind, `*` for all. */
@@ -62,6 +76,8 @@ export interface LoggerOptions {
   follow: boolean;
   /** With `--show`: only the last this many matching lines. */
   lines?: number;
+  /** With `--show`: lines around each from its host and tag (`--context`, `-B`, `-A`). */
+  context?: ContextOptions;
   /** With `--stats`: how to count and what to print. */
   stats?: StatsOptions;
   /** With `--set-level`, `--status` or `--reopen`: what to ask the running logger. */
@@ -74,6 +90,8 @@ export interface LoggerOptions {
   curveKey?: string;
   /** CurveZMQ: the file of sender public keys let in; others are refused. */
   curveAllow?: string;
+  /** `--seal`, or `--verify` and its files and key (lib/seal/seal_options.ts). */
+  seal?: SealOptions;
 }
 
 /**
@@ -112,10 +130,18 @@ function readFlags(args: string[], defaults: LoggerDefaults) {
         until: { type: "string" },
         follow: { type: "boolean", short: "F", default: false },
         lines: { type: "string", short: "n" },
+        context: { type: "string", short: "C" },
+        "before-context": { type: "string", short: "B" },
+        "after-context": { type: "string", short: "A" },
+        capacity: { type: "boolean", default: false },
         "set-level": { type: "string" },
         status: { type: "boolean", default: false },
         reopen: { type: "boolean", default: false },
         keygen: { type: "boolean", default: false },
+        seal: { type: "boolean", default: false },
+        "seal-init": { type: "boolean", default: false },
+        verify: { type: "boolean", default: false },
+        "verify-key": { type: "string" },
         forward: { type: "string" },
         facility: { type: "string" },
         "curve-key": { type: "string" },
@@ -139,6 +165,7 @@ function pickMode(flags: Flags, args: string[]): LoggerOptions["mode"] {
     flags.status && "--status",
     flags.reopen && "--reopen",
     flags.keygen && "--keygen",
+    ...sealModes(flags),
   ].filter(Boolean);
   if (modes.length > 1) {
     throw new UsageError(`Cannot do ${modes.join(" and ")} at once: pick one`);
@@ -149,9 +176,7 @@ function pickMode(flags: Flags, args: string[]): LoggerOptions["mode"] {
     ? "stats"
     : flags.keygen
     ? "keygen"
-    : modes.length
-    ? "control"
-    : "serve";
+    : sealMode(flags) ?? (modes.length ? "control" : "serve");
   if (mode === "keygen" && args.length > 1) {
     throw new UsageError(
       "'--keygen' goes alone: it prints a new key pair and exits",
@@ -279,7 +304,6 @@ export function parseLoggerArgs(
   const mode = pickMode(flags, args);
   const port = parsePort(flags.port, "listen");
   checkWhere(flags);
-  const lines = parseLines(flags);
   const options: LoggerOptions = {
     mode,
     port,
@@ -299,7 +323,7 @@ export function parseLoggerArgs(
       excludeHost: parsePatterns(flags["exclude-host"], "--exclude-host"),
     },
     follow: flags.follow,
-    lines,
+    lines: parseLines(flags),
     forward: flags.forward === undefined
       ? undefined
       : parseForwardUrl(flags.forward),
@@ -309,8 +333,9 @@ export function parseLoggerArgs(
     curveKey: flags["curve-key"],
     curveAllow: flags["curve-allow"],
     request: controlRequest(flags),
+    seal: parseSealOptions(flags, mode, args),
   };
-  if (mode === "stats") options.stats = parseStatsOptions(flags);
+  Object.assign(options, parseReadFlags(flags, mode)); // --context, --stats' options
   if (flags.since !== undefined) {
     options.since = parseTime(flags.since, "--since", now);
   }

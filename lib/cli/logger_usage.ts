@@ -33,6 +33,7 @@ Usage: ${COMMAND} [options]             listen and log
        ${COMMAND} --set-level LEVEL     change a running logger's level
        ${COMMAND} --status              ask a running logger what it did
        ${COMMAND} --reopen              reopen a running logger's file
+       ${COMMAND} --verify --verify-key KEY   check a sealed log
 
 Options:
   -p, --port PORT          TCP port to listen on (default ${PORT})
@@ -81,6 +82,10 @@ function modeOptions(COMMAND: string, defaults: LoggerDefaults): string {
       --until TIME         up to TIME
   -n, --lines N            only the last N matching lines
   -F, --follow             keep printing new lines as they arrive (tail -f)
+  -C, --context N          N lines before and after each, from its host and
+                           tag (as grep -C: groups apart by --)
+  -B, --before-context N   N lines before each, from its host and tag
+  -A, --after-context N    N lines after each, from its host and tag
 
 Counting the log (--stats; also takes the filters, --since and --until):
       --by level|host|tag  a column per level (default), host or tag
@@ -88,6 +93,9 @@ Counting the log (--stats; also takes the filters, --since and --until):
                            default a screenful of rows
       --format FORMAT      text (default), csv, json, or html: a page with
                            charts, ${COMMAND} --stats --format html > report.html
+      --capacity           messages and bytes per host and day, busiest
+                           minutes, silent hosts, the log's growth a day and
+                           the days until its disk is full
 
 Forwarding to syslog (rsyslog and the like), each line as RFC 5424:
       --forward URL        relp://HOST:PORT (acknowledged: nothing lost) or
@@ -95,6 +103,15 @@ Forwarding to syslog (rsyslog and the like), each line as RFC 5424:
                            --allow-net=HOST:PORT and read and write of
                            ${LOG_FILENAME}.forward, where it keeps its place
       --facility NAME      syslog facility: user (default), daemon, local0-7
+
+Sealing, an audit trail no one rewrites unseen (docs/seal.md); it needs read
+and write of ${LOG_FILENAME}.seal and ${LOG_FILENAME}.seal-key, and says how:
+      --seal-init          make the sealing key and print the verification
+                           key, once: keep it off this machine
+      --seal               seal each write to the log in ${LOG_FILENAME}.seal
+      --verify             check the log against its seal file (for several,
+                           a --file each, oldest first); exit 0 if all holds
+      --verify-key KEY     with --verify: the key --seal-init printed
 
 CurveZMQ, encryption and sender keys (key files are read from ${KEYS_DIR}/):
       --keygen             print a new key pair file and exit; kept secret:

@@ -89,6 +89,16 @@ export class LogFile implements Disposable {
    */
   readonly repaired: string | undefined;
 
+  /**
+   * `--seal` (lib/seal/sealer.ts): told of each batch once it is all in the
+   * file, with the file it is in, before the path may be opened again.
+   */
+  onWritten?: (
+    bytes: Uint8Array,
+    file: Deno.FsFile,
+    stopping: () => boolean,
+  ) => Promise<void>;
+
   /** The file was made by this object, and nothing has used it yet. */
   #madeUnused: boolean;
 
@@ -173,6 +183,13 @@ export class LogFile implements Disposable {
     }
     if (failing) {
       console.error(`${this.program}: writing to '${this.path}' again`);
+    }
+    if (this.onWritten !== undefined && lines.length > 0) {
+      await this.onWritten(
+        lines.bytes.subarray(0, lines.length),
+        this.#file,
+        stopping,
+      );
     }
     lines.length = 0;
     this.#reopenIfWanted();
