@@ -24,6 +24,7 @@ import {
   type CapacityReport,
   diskLines,
   formatBytes,
+  HOST_HEADINGS,
   hostRow,
   listedHosts,
 } from "./capacity_report.ts";
@@ -141,16 +142,7 @@ function diskChart(capacity: Capacity, available: number): string {
 /** The hosts' table: their rates, busiest minute, and silence. */
 function hostsTable(capacity: Capacity): string {
   const [hosts, left] = listedHosts(capacity.hosts);
-  const heads = [
-    "host",
-    "messages",
-    "bytes",
-    "msg a day",
-    "bytes a day",
-    "busiest minute",
-    "msg/s",
-    "",
-  ];
+  const heads = HOST_HEADINGS;
   const rows = [...hosts, { ...capacity.total, host: "total" }].map((host) =>
     `<tr${host.silent ? ' class="silent"' : ""}>${
       hostRow(host).map((cell, i) =>

@@ -99,6 +99,18 @@ function columns(rows: string[][]): string[] {
   );
 }
 
+/** The hosts' table's headings, in the terminal and on the page. */
+export const HOST_HEADINGS = [
+  "host",
+  "messages",
+  "bytes",
+  "msg a day",
+  "bytes a day",
+  "busiest minute",
+  "msg/s",
+  "",
+];
+
 /** The hosts the terminal lists: the busiest, then silent ones past them; and how many are left out. */
 export function listedHosts(hosts: HostCapacity[]): [HostCapacity[], number] {
   const busiest = hosts.slice(0, TEXT_HOSTS);
@@ -207,16 +219,7 @@ export function capacityText(report: CapacityReport): string {
   const [hosts, left] = listedHosts(capacity.hosts);
   lines.push(
     ...columns([
-      [
-        "host",
-        "messages",
-        "bytes",
-        "msg a day",
-        "bytes a day",
-        "busiest minute",
-        "msg/s",
-        "",
-      ],
+      HOST_HEADINGS,
       ...hosts.map(hostRow),
       hostRow({ ...capacity.total, host: "total" }),
     ]),

@@ -17,17 +17,7 @@ import { describe } from "../base/errors.ts";
 import { formatVerifyKey, newKey } from "./chain.ts";
 import { keyPath, sealPath } from "./seal_options.ts";
 import { createState } from "./state.ts";
-
-/** Whether anything is at `path`. */
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
+import { exists } from "./seal_files.ts";
 
 /**
  * Makes the sealing key of the log at `file` and prints the verification
