@@ -154,7 +154,9 @@ export function diskLines(report: CapacityReport): string[] {
   const { capacity, file } = report;
   const { disk, growth } = capacity;
   const lines = [
-    growth === undefined
+    growth === undefined && capacity.total.last === undefined
+      ? "The log's growth a day is not known: it has no timed lines."
+      : growth === undefined
       ? `The log's growth a day is not known: its timed lines span ${
         formatSpan(capacity.days)
       }, and a rate a day needs an hour or more.`
@@ -170,7 +172,9 @@ export function diskLines(report: CapacityReport): string[] {
     );
     return lines;
   }
-  const full = capacity.daysToFull === undefined
+  const full = growth === undefined
+    ? "when it is full is not known"
+    : capacity.daysToFull === undefined
     ? "not filling up at that rate"
     : `full in ${
       capacity.daysToFull.toFixed(capacity.daysToFull < 10 ? 1 : 0)
@@ -296,8 +300,10 @@ function hostCells(host: HostCapacity): (string | number | undefined)[] {
  */
 export function capacityCsv(report: CapacityReport): string {
   const { capacity } = report;
+  // Every row as wide as the header (RFC 4180): the rest empty.
+  const width = 2 + CSV_COLUMNS.length;
   const row = (cells: (string | number | undefined)[]) =>
-    cells.map((cell) =>
+    [...cells, ...Array(width - cells.length).fill(undefined)].map((cell) =>
       cell === undefined ? "" : typeof cell === "number" ? cell : csvField(cell)
     ).join(",");
   const rows = [row(["day", "host", ...CSV_COLUMNS])];
