@@ -308,6 +308,58 @@ Deno.test("a line forged with the sealing key taken from the machine afterwards 
   );
 });
 
+Deno.test("a log changed, its seal file replaced by one record sealed with the key taken afterwards, is not verified: the chain does not reach record 0", async () => {
+  using dir = tempDir();
+  const port = freePort();
+  const log = `${dir.path}/log.txt`;
+  const key = await sealInit(dir.path);
+  await using logger = await startSealing(dir.path, port);
+  for (const [i, text] of ["pay alice 10", "pay bob 20"].entries()) {
+    assert.equal((await send(["--port", String(port), text])).code, 0);
+    await waitForLines(log, i + 1);
+  }
+  assert.equal((await logger.stop()).code, 0);
+
+  // The attacker rewrites the log, deletes the seal file and starts a new
+  // one at the stolen key's record, claiming to go on from an earlier file.
+  const state = readText(`${log}.seal-key`);
+  const stolen = Uint8Array.fromHex(/^key=([0-9a-f]{64})$/m.exec(state)![1]);
+  const seq = Number(/^seq=(\d+)$/m.exec(state)![1]);
+  const chain = /^chain=([0-9a-f]{64})$/m.exec(state)![1];
+  const forged = new TextEncoder().encode("pay alice 10\npay bob 90\n");
+  Deno.writeFileSync(log, forged);
+  const signed = formatRecord(
+    {
+      seq,
+      kind: "open",
+      offset: 0,
+      length: forged.length,
+      lines: 2,
+      sha256: sha256Hex(forged),
+      prev: chain,
+      tags: lineTags(forged),
+    },
+    new Date().toISOString(),
+    "host",
+  );
+  Deno.writeTextFileSync(
+    `${log}.seal`,
+    `${withMac(signed, mac(stolen, signed))}\n`,
+  );
+
+  const out = await verify(dir.path, key);
+  assert.equal(out.code, 1, out.stdout);
+  assert.match(
+    out.stdout,
+    new RegExp(
+      `seal records ${seq}-${seq} check, but they go on from record ${
+        seq - 1
+      } of an earlier file that was not given`,
+    ),
+  );
+  assert.doesNotMatch(out.stdout, /: verified /);
+});
+
 /** A logger run under strace, which passes no signal on to it. */
 class Traced implements AsyncDisposable {
   constructor(readonly strace: Background) {}
@@ -518,23 +570,27 @@ Deno.test("an untouched log across two restarts and three rotations by the real 
     assert.ok(Deno.statSync(`${dir.path}/${seal}`).isFile, seal);
   }
 
-  let lines = 0;
-  for (const name of logs) {
+  // Alone, the oldest verifies; a later one says that its chain goes on from
+  // a file not given (a root attacker with the current key could have made
+  // that file's chain from scratch), and is not called verified.
+  for (const [i, name] of logs.entries()) {
     const alone = await verify(dir.path, key, [`./${name}`]);
-    assert.equal(alone.code, 0, `${name}: ${alone.stdout}`);
-    const verified = new RegExp(
-      `^\\./${
-        name.replaceAll(".", "\\.")
-      }: verified (\\d+) lines?, sealed from`,
-      "m",
-    ).exec(alone.stdout);
-    assert.ok(verified, alone.stdout);
-    lines += Number(verified[1]);
+    if (i === 0) {
+      assert.equal(alone.code, 0, `${name}: ${alone.stdout}`);
+      assert.match(alone.stdout, /: verified \d+ lines?, sealed from/);
+    } else {
+      assert.equal(alone.code, 1, `${name}: ${alone.stdout}`);
+      assert.match(
+        alone.stdout,
+        /seal records \d+-\d+ check, but they go on from record \d+ of an earlier file that was not given/,
+      );
+    }
   }
-  assert.equal(lines, total);
   const all = await verify(dir.path, key, logs.map((name) => `./${name}`));
   assert.equal(all.code, 0, all.stdout);
-  assert.equal(all.stdout.match(/: verified /g)?.length, 4, all.stdout);
+  const counts = [...all.stdout.matchAll(/: verified (\d+) lines?/g)];
+  assert.equal(counts.length, 4, all.stdout);
+  assert.equal(counts.reduce((sum, m) => sum + Number(m[1]), 0), total);
   assert.doesNotMatch(all.stdout, /earlier file|not sealed|does not follow/);
   // Out of order, the chain says so.
   const swapped = await verify(dir.path, key, [

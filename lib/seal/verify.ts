@@ -41,14 +41,11 @@ function follows(last: SealRecord, first: SealRecord): boolean {
 }
 
 /** The line that says a log is all verified. */
-function verifiedLine(check: LogCheck, afterAnother: boolean): string {
+function verifiedLine(check: LogCheck): string {
   const { first, last } = check;
-  const earlier = first!.seq > 0 && !afterAnother
-    ? `, going on from record ${first!.seq - 1} of an earlier file`
-    : "";
   return `${check.log}: verified ${plural(check.lines, "line")}, sealed from ${
     first!.time
-  } to ${last!.time} (seal records ${first!.seq}-${last!.seq}${earlier})`;
+  } to ${last!.time} (seal records ${first!.seq}-${last!.seq})`;
 }
 
 /**
@@ -74,10 +71,21 @@ export async function verifyLogs(
         }`,
       );
     }
+    if (!before && check.findings.length === 0 && check.first!.seq > 0) {
+      // Whoever holds the current sealing key can start a chain anywhere:
+      // only the link to record 0 shows that nothing before was replaced.
+      check.findings.push(
+        `${log}: its seal records ${check.first!.seq}-${
+          check.last!.seq
+        } check, but they go on from record ${
+          check.first!.seq - 1
+        } of an earlier file that was not given, so what came before (and whether it was replaced) is not verified: give every file from the one whose chain starts at record 0, oldest first (--file LOG.2 --file LOG.1 --file LOG)`,
+      );
+    }
     for (const note of check.notes) console.log(note);
     for (const finding of check.findings) console.log(finding);
     if (check.findings.length === 0) {
-      console.log(verifiedLine(check, before?.last !== undefined));
+      console.log(verifiedLine(check));
     } else {
       verified = false;
     }
