@@ -14,6 +14,7 @@
  */
 
 import { LOGGER, PYTHON, tempDir } from "../tests/helpers.ts";
+import { timed } from "./stats.ts";
 
 /** The goal: each mode's time over awk's, at most. */
 export const READ_TARGET = 1.5;
@@ -72,35 +73,6 @@ function writeLog(path: string, lines: number): void {
       batch = [];
     }
   }
-}
-
-/** A command's wall time, peak RSS and output, run under python3 (getrusage of the child). */
-async function timed(
-  command: string[],
-  cwd: string,
-): Promise<{ seconds: number; peakMiB: number; stdout: string }> {
-  const script = `import resource, subprocess, sys, time
-start = time.monotonic()
-out = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout
-seconds = time.monotonic() - start
-sys.stderr.write("%f %d\\n" % (seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
-sys.stdout.buffer.write(out)`;
-  const out = await new Deno.Command(PYTHON, {
-    args: ["-c", script, ...command],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  if (out.code !== 0) {
-    throw new Error(`${command.join(" ")} failed: ${stderr.trim()}`);
-  }
-  const [seconds, kib] = stderr.trim().split("\n").at(-1)!.split(" ");
-  return {
-    seconds: Number(seconds),
-    peakMiB: Number(kib) / 1024,
-    stdout: new TextDecoder().decode(out.stdout),
-  };
 }
 
 /** Median of a list of numbers. */

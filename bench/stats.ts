@@ -64,16 +64,21 @@ function writeLog(path: string, lines: number): void {
 }
 
 /**
- * Runs a command under python3, which reports its wall time and its peak
- * RSS (getrusage of the child): the command's output is returned too.
+ * A command's wall time, peak RSS and output, run under python3 (getrusage
+ * of the child); its stderr is left out.
+ *
+ * @example
+ * ```ts
+ * const { seconds, peakMiB } = await timed(["awk", "1", "log.txt"], dir);
+ * ```
  */
-async function timed(
+export async function timed(
   command: string[],
   cwd: string,
 ): Promise<{ seconds: number; peakMiB: number; stdout: string }> {
   const script = `import resource, subprocess, sys, time
 start = time.monotonic()
-out = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, check=True).stdout
+out = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout
 seconds = time.monotonic() - start
 sys.stderr.write("%f %d\\n" % (seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
 sys.stdout.buffer.write(out)`;
