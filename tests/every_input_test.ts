@@ -417,7 +417,7 @@ Deno.test("--stdin keeps its queue bounded in bytes while the logger is away: 12
   const said: string[] = [];
   try {
     // The deadline, not a wait: cleared once it says so.
-    const deadline = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const deadline = setTimeout(() => child.kill("SIGKILL"), 30_000); // the deadline
     for await (const line of lines(child.stderr)) {
       said.push(line);
       if (/lines sent, the rest wait/.test(line)) break;
