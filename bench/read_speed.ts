@@ -13,7 +13,7 @@
  * @module
  */
 
-import { LOGGER, PYTHON, tempDir } from "../tests/helpers.ts";
+import { LOGGER, tempDir } from "../tests/helpers.ts";
 import { timed } from "./stats.ts";
 
 /** The goal: each mode's time over awk's, at most. */
