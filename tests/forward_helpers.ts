@@ -14,6 +14,7 @@ import {
   LOGGER,
   PYTHON,
   readText,
+  run,
   sleep,
   waitForPort,
 } from "./helpers.ts";
@@ -217,4 +218,28 @@ export function seqs(lines: string[], name: string): Set<number> {
     lines.map((line) => new RegExp(` ${name} (\\d+)$`).exec(line)?.[1])
       .filter((seq) => seq !== undefined).map(Number),
   );
+}
+
+/**
+ * What `./logging_basic.ts --status` in `dir` says of forwarding: its text,
+ * and the lines it counts as forwarded, sent again and possibly lost (0 when
+ * it does not name them).
+ *
+ * @example
+ * ```ts
+ * const { forwarded } = await forwardStatus(dir.path);
+ * ```
+ */
+export async function forwardStatus(dir: string): Promise<
+  { text: string; forwarded: number; sentAgain: number; mayBeLost: number }
+> {
+  const out = await run(LOGGER, ["--status"], { cwd: dir });
+  assert.equal(out.code, 0, out.stderr);
+  const number = (re: RegExp) => Number(re.exec(out.stdout)?.[1] ?? 0);
+  return {
+    text: out.stdout.trim(),
+    forwarded: number(/; (\d+) lines? forwarded/),
+    sentAgain: number(/(\d+) lines? sent again/),
+    mayBeLost: number(/(\d+) lines? may be lost/),
+  };
 }

@@ -11,9 +11,10 @@
  */
 
 import assert from "node:assert/strict";
-import { freePort, LOGGER, run, sleep, tempDir, waitFor } from "./helpers.ts";
+import { freePort, sleep, tempDir, waitFor } from "./helpers.ts";
 import {
   burstSender,
+  forwardStatus,
   Rsyslog,
   seqs,
   startForwarding,
@@ -123,20 +124,6 @@ class StallingServer implements AsyncDisposable {
     }
     await this.#accepting.catch(() => {});
   }
-}
-
-/** The logger's `--status` counts: lines forwarded, and lines it says may be lost. */
-async function forwardStatus(
-  dir: string,
-): Promise<{ text: string; forwarded: number; mayBeLost: number }> {
-  const out = await run(LOGGER, ["--status"], { cwd: dir });
-  assert.equal(out.code, 0, out.stderr);
-  const number = (re: RegExp) => Number(re.exec(out.stdout)?.[1] ?? 0);
-  return {
-    text: out.stdout.trim(),
-    forwarded: number(/; (\d+) lines? forwarded/),
-    mayBeLost: number(/(\d+) lines? may be lost/),
-  };
 }
 
 /** Waits until `--status` counts every line sent as forwarded or as maybe lost; returns it. */

@@ -12,14 +12,13 @@
 import assert from "node:assert/strict";
 import {
   freePort,
-  LOGGER,
   run,
   SENDER,
   tempDir,
   waitFor,
   waitForLines,
 } from "./helpers.ts";
-import { startForwarding } from "./forward_helpers.ts";
+import { forwardStatus, startForwarding } from "./forward_helpers.ts";
 
 /** Lines sent: "drop 0" to "drop LINES-1". */
 const LINES = 20;
@@ -224,20 +223,6 @@ class DroppingRelpServer implements AsyncDisposable {
     }
     await this.#accepting;
   }
-}
-
-/** The logger's `--status`: its text, and the lines it counts as forwarded and as sent again. */
-async function forwardStatus(
-  dir: string,
-): Promise<{ text: string; forwarded: number; sentAgain: number }> {
-  const out = await run(LOGGER, ["--status"], { cwd: dir });
-  assert.equal(out.code, 0, out.stderr);
-  const number = (re: RegExp) => Number(re.exec(out.stdout)?.[1] ?? 0);
-  return {
-    text: out.stdout.trim(),
-    forwarded: number(/; (\d+) lines? forwarded/),
-    sentAgain: number(/(\d+) lines? sent again/),
-  };
 }
 
 /** Asks `--status` until `done` holds for it; it must never count more lines forwarded than the server acknowledged. */
