@@ -88,6 +88,8 @@ export class Socket implements Disposable {
   #address = 0;
   #maxSize = 0;
   #maxSizeArg = 0n;
+  /** Where {@link receiveFrames} takes each frame before it is copied out. */
+  #scratch = new Uint8Array(0);
 
   constructor(readonly handle: bigint) {}
 
@@ -197,17 +199,21 @@ export class Socket implements Disposable {
     maxBytes = 256,
     maxFrames = 16,
   ): Uint8Array<ArrayBuffer>[] | undefined {
+    // One scratch frame per socket: the logger asks its helper sockets
+    // after every batch, mostly to find nothing, and a fresh buffer each
+    // time was a malloc and a free for nothing (bench/results.md, Issue 28).
+    if (this.#scratch.length < maxBytes) {
+      this.#scratch = new Uint8Array(maxBytes);
+    }
+    const scratch = this.#scratch.subarray(0, maxBytes);
+    let length = this.receive(scratch);
+    if (length === -1) return undefined;
     const frames: Uint8Array<ArrayBuffer>[] = [];
     const more = new Int32Array(1);
     const size = new BigUint64Array([4n]);
-    let taken = 0;
-    do {
-      const frame = new Uint8Array(maxBytes);
-      const length = this.receive(frame);
-      if (length === -1) return taken > 0 ? frames : undefined;
-      taken++;
+    while (true) {
       if (frames.length < maxFrames) {
-        frames.push(frame.slice(0, Math.min(length, maxBytes)));
+        frames.push(scratch.slice(0, Math.min(length, maxBytes)));
       }
       call((zmq) =>
         zmq.zmq_getsockopt(
@@ -217,8 +223,11 @@ export class Socket implements Disposable {
           new Uint8Array(size.buffer),
         )
       );
-    } while (more[0] !== 0);
-    return frames;
+      if (more[0] === 0) return frames;
+      // The rest of a message is there once its first frame is.
+      length = this.receive(scratch);
+      if (length === -1) return frames;
+    }
   }
 
   /**
@@ -246,63 +255,97 @@ export class Socket implements Disposable {
 }
 
 /**
- * Waits up to `timeoutMs` (-1: no limit) until one of `sockets` has one of
- * `events` (ZMQ.POLLIN, ZMQ.POLLOUT; one for all, or one per socket);
- * returns the events each has. It runs on a worker thread, so the caller
- * must not use the sockets meanwhile. A signal that interrupts the wait
- * counts as the time running out.
+ * A set of sockets to wait on, again and again: the zmq_pollitem_t array is
+ * made once, not per wait (the logger waits thousands of times a second
+ * under a steady trickle of messages, and each array was a malloc and a
+ * free: bench/results.md, Issue 28).
+ *
+ * @example
+ * ```ts
+ * const poller = new Poller([pull, control], ZMQ.POLLIN);
+ * const [message, request] = poller.here(200); // events of each, or 0s after 200 ms
+ * ```
  */
-export async function poll(
+export class Poller {
+  readonly #items: DataView;
+  readonly #bytes: Uint8Array<ArrayBuffer>;
+
+  /** `events` (ZMQ.POLLIN, ZMQ.POLLOUT): one for all, or one per socket. */
+  constructor(readonly sockets: Socket[], events: number | number[]) {
+    const buffer = new ArrayBuffer(16 * sockets.length);
+    this.#items = new DataView(buffer);
+    this.#bytes = new Uint8Array(buffer);
+    // zmq_pollitem_t on 64-bit: void *socket; int fd; short events, revents.
+    sockets.forEach((socket, i) => {
+      this.#items.setBigUint64(16 * i, socket.handle, true);
+      this.#items.setInt16(
+        16 * i + 12,
+        Array.isArray(events) ? events[i] : events,
+        true,
+      );
+    });
+  }
+
+  /**
+   * Waits up to `timeoutMs` (-1: no limit) until one of the sockets has one
+   * of its events; returns the events each has. It runs on a worker thread,
+   * so the caller must not use the sockets meanwhile. A signal that
+   * interrupts the wait counts as the time running out.
+   */
+  async wait(timeoutMs: number): Promise<number[]> {
+    const rc = await lib().zmq_poll(
+      this.#bytes,
+      this.sockets.length,
+      BigInt(Math.round(timeoutMs)),
+    );
+    // zmq_poll ran on a worker thread, whose errno we cannot read here; the
+    // only error it can meet with our sockets is EINTR: no events, then.
+    return this.#events(rc);
+  }
+
+  /**
+   * {@link wait} on this thread: it blocks the event loop while it waits,
+   * so the logger uses it only when idle, with a short timeout, and lets
+   * the event loop run (signals) after each; the one-shot sender, which has
+   * nothing else to do, to wait for the logger.
+   */
+  here(timeoutMs: number): number[] {
+    const rc = lib().zmq_poll_here(
+      this.#bytes,
+      this.sockets.length,
+      BigInt(Math.round(timeoutMs)),
+    );
+    return this.#events(rc);
+  }
+
+  #events(rc: number): number[] {
+    if (rc === -1) return this.sockets.map(() => 0);
+    return this.sockets.map((_, i) => this.#items.getInt16(16 * i + 14, true));
+  }
+}
+
+/**
+ * Waits up to `timeoutMs` (-1: no limit) until one of `sockets` has one of
+ * `events`, once (see {@link Poller.wait}); returns the events each has.
+ */
+export function poll(
   sockets: Socket[],
   events: number | number[],
   timeoutMs: number,
 ): Promise<number[]> {
-  const items = pollItems(sockets, events);
-  const rc = await lib().zmq_poll(
-    new Uint8Array(items.buffer),
-    sockets.length,
-    BigInt(Math.round(timeoutMs)),
-  );
-  // zmq_poll ran on a worker thread, whose errno we cannot read here; the
-  // only error it can meet with our sockets is EINTR: no events, then.
-  if (rc === -1) return sockets.map(() => 0);
-  return sockets.map((_, i) => items.getInt16(16 * i + 14, true));
+  return new Poller(sockets, events).wait(timeoutMs);
 }
 
 /**
- * {@link poll} on this thread: it blocks the event loop while it waits, so
- * the logger uses it only when idle, with a short timeout, and lets the
- * event loop run (signals) after each; the one-shot sender, which has
- * nothing else to do, to wait for the logger. A signal that interrupts the wait
- * counts as the time running out.
+ * {@link poll} on this thread, once (see {@link Poller.here}): it blocks
+ * the event loop while it waits.
  */
 export function pollHere(
   sockets: Socket[],
   events: number | number[],
   timeoutMs: number,
 ): number[] {
-  const items = pollItems(sockets, events);
-  const rc = lib().zmq_poll_here(
-    new Uint8Array(items.buffer),
-    sockets.length,
-    BigInt(Math.round(timeoutMs)),
-  );
-  if (rc === -1) return sockets.map(() => 0);
-  return sockets.map((_, i) => items.getInt16(16 * i + 14, true));
-}
-
-/** zmq_pollitem_t on 64-bit: void *socket; int fd; short events, revents. */
-function pollItems(sockets: Socket[], events: number | number[]): DataView {
-  const items = new DataView(new ArrayBuffer(16 * sockets.length));
-  sockets.forEach((socket, i) => {
-    items.setBigUint64(16 * i, socket.handle, true);
-    items.setInt16(
-      16 * i + 12,
-      Array.isArray(events) ? events[i] : events,
-      true,
-    );
-  });
-  return items;
+  return new Poller(sockets, events).here(timeoutMs);
 }
 
 /** A new CurveZMQ key pair from libzmq, as Z85 text (40 characters each). */
