@@ -38,7 +38,7 @@ import {
   transformFor,
 } from "./receive.ts";
 import type { SenderGate } from "../curve/zap.ts";
-import { poll, pollHere, type Socket, ZMQ } from "../zmq/sockets.ts";
+import { poll, Poller, type Socket, ZMQ } from "../zmq/sockets.ts";
 
 /** What the loop needs of the command line (lib/cli/logger_options.ts). */
 export interface LoopOptions {
@@ -57,7 +57,10 @@ export interface LoopOptions {
 /** How often an idle logger looks whether it was asked to stop. */
 const STOP_CHECK_MS = 200;
 
-/** How often a logger that is never idle stops to hear signals. */
+/**
+ * How often a logger that is never idle answers the control socket and the
+ * key checks, and stops to hear signals.
+ */
 const BUSY_YIELD_MS = 50;
 
 /** After Ctrl-C or SIGTERM, how long the logger goes on writing what is queued. */
@@ -97,14 +100,26 @@ export class Logger implements Disposable {
   #stopping = false;
   #stopBy: number | undefined;
   #cutShort = false;
-  #yielded = 0;
+  /** When the helpers were last asked (and, busy, signals let in). */
+  #choresAt = 0;
   #reloadKeys = false;
   /** Messages the last receive() took. */
   #taken = 0;
+  /** Whether the last receive() took all that was queued. */
+  #emptied = false;
+
   readonly #escaper = new ByteEscaper();
   readonly #signals: Disposable;
-  /** What the loop waits on: the PULL socket and its helpers' sockets. */
-  readonly #sockets: Socket[];
+  /** What an idle logger waits on: the PULL socket and its helpers' sockets. */
+  readonly #waitOn: Poller;
+  /**
+   * What a logger that just took messages waits on: the PULL socket alone,
+   * for at most BUSY_YIELD_MS. zmq_poll asks each socket for its events
+   * before and after it waits, two system calls each, and with the helpers
+   * that cost more than the messages of a steady trickle (bench/results.md,
+   * Issue 28); the helpers are asked after every batch anyway.
+   */
+  readonly #waitForMessages: Poller;
   readonly #handlers: ControlHandlers = {
     setLevel: (level) => this.setLevel(level),
     status: () => this.status(),
@@ -115,8 +130,12 @@ export class Logger implements Disposable {
     this.#level = parts.options.filters.level;
     this.#transform = transformFor(parts.options, this.#level);
     const { socket, control, gate, accepts } = parts;
-    this.#sockets = [socket, control?.socket, gate?.socket, accepts?.socket]
-      .filter((s) => s !== undefined);
+    this.#waitForMessages = new Poller([socket], ZMQ.POLLIN);
+    this.#waitOn = new Poller(
+      [socket, control?.socket, gate?.socket, accepts?.socket]
+        .filter((s) => s !== undefined),
+      ZMQ.POLLIN,
+    );
     this.#signals = this.#listenForSignals();
     parts.file.keep(); // the logger has started: its file stays, even empty
     const repaired = parts.file.repaired;
@@ -193,14 +212,14 @@ export class Logger implements Disposable {
    */
   receive(): void {
     const before = this.counts.droppedLevel;
-    this.#taken = receiveQueued(
+    ({ taken: this.#taken, emptied: this.#emptied } = receiveQueued(
       this.parts.socket,
       this.parts.options.maxMessageSize,
       this.#transform,
       this.parts.file.lines,
       this.counts,
       this.#escaper,
-    );
+    ));
     this.#countDroppedBelow(this.counts.droppedLevel - before);
   }
 
@@ -209,23 +228,28 @@ export class Logger implements Disposable {
    * the book's `write()` and `flush()`.
    */
   async write(): Promise<void> {
-    await this.parts.file.flush(() => this.#stopping);
+    const { file } = this.parts;
+    if (file.pending) await file.flush(() => this.#stopping);
   }
 
   /**
    * Between batches: answers the control socket and the key checks (so a
-   * busy logger still answers `--set-level` at once), writes what they
-   * logged, then waits until there is more to receive.
+   * busy logger still answers `--set-level` at once, at most BUSY_YIELD_MS
+   * later), writes what they logged, lets signals in, then waits until
+   * there is more to receive.
    *
    * @returns `false` once asked to stop and what was queued is written.
    */
   async waitForMore(): Promise<boolean> {
-    const { file, control, gate, accepts, options } = this.parts;
-    control?.answer(this.#handlers);
-    gate?.answer((line) => this.note(line, "warn"));
-    accepts?.check();
+    const { file, gate, options } = this.parts;
+    const busy = this.#taken > 0;
+    // Busy, or a steady trickle that never leaves it idle: the helpers and
+    // the signals every BUSY_YIELD_MS, as asking them after each message
+    // cost more than the message (bench/results.md, Issue 28).
+    const choresDue = !busy || Date.now() - this.#choresAt >= BUSY_YIELD_MS;
+    if (choresDue) this.#answerHelpers();
     // Before we wait: the next message goes to the file a --reopen opened.
-    await file.flush(() => this.#stopping);
+    if (file.pending) await file.flush(() => this.#stopping);
     if (this.#reloadKeys) this.#reloadAllowList();
     if (this.#stopping) {
       if (!(await this.#drained(this.#taken))) return true;
@@ -235,19 +259,36 @@ export class Logger implements Disposable {
       await file.flush(() => true);
       return false;
     }
-    if (this.#taken > 0) {
-      await this.#hearSignals();
-    } else if (options.forward !== undefined) {
+    if (busy) {
+      // Signals are events for Deno's event loop, which a loop that always
+      // finds messages waiting would otherwise never reach.
+      if (choresDue) await this.#yield();
+      // More is queued than a batch takes: on with it, without waiting.
+      if (!this.#emptied) return true;
+    }
+    if (options.forward !== undefined) {
       // The forwarder works on this event loop: leave it free.
-      await poll(this.#sockets, ZMQ.POLLIN, STOP_CHECK_MS);
+      await this.#waitOn.wait(STOP_CHECK_MS);
+    } else if (busy) {
+      // More may come soon: wait here, on this thread, so it is taken at
+      // once.
+      this.#waitForMessages.here(BUSY_YIELD_MS);
     } else {
-      // Idle: wait here, not on a worker thread, so a message that comes
-      // is taken at once; woken by anything else (time, a control request,
-      // failed accepts), let the event loop run, for signals.
-      const [message] = pollHere(this.#sockets, ZMQ.POLLIN, STOP_CHECK_MS);
+      // Idle: wait here too; woken by anything else (time, a control
+      // request, failed accepts), let the event loop run, for signals.
+      const [message] = this.#waitOn.here(STOP_CHECK_MS);
       if (message === 0) await this.#yield();
     }
     return true;
+  }
+
+  /** Answers the control socket and the key checks, reads failed accepts. */
+  #answerHelpers(): void {
+    const { control, gate, accepts } = this.parts;
+    this.#choresAt = Date.now();
+    control?.answer(this.#handlers);
+    gate?.answer((line) => this.note(line, "warn"));
+    accepts?.check();
   }
 
   /** Says on stderr what it logged and dropped; returns the exit status, 0. */
@@ -266,17 +307,6 @@ export class Logger implements Disposable {
   }
 
   /**
-   * Lets signals in while busy: they are events for Deno's event loop, which
-   * a loop that always finds messages waiting would otherwise never reach.
-   * At most every BUSY_YIELD_MS, so a busy logger loses no speed to it.
-   */
-  async #hearSignals(): Promise<void> {
-    const now = Date.now();
-    if (now - this.#yielded < BUSY_YIELD_MS) return;
-    await this.#yield();
-  }
-
-  /**
    * Lets Deno's event loop run (signal listeners): a 1 ms zmq_poll on
    * a worker thread, so the loop waits for it in epoll, where it also
    * notices signals. Not setTimeout(0): its timer sleeps 1-2 ms, which a
@@ -284,10 +314,9 @@ export class Logger implements Disposable {
    * comes back without waiting in epoll, so signals go unheard under load.
    */
   async #yield(): Promise<void> {
-    this.#yielded = Date.now();
     // 1 ms, not 0: a zero-time poll could finish before the event loop
     // waited in epoll at all, and a SIGTERM then went unheard for seconds.
-    await poll([this.parts.socket], ZMQ.POLLIN, 1);
+    await this.#waitForMessages.wait(1);
   }
 
   /**

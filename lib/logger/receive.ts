@@ -165,7 +165,9 @@ function framedLine(
  * transform it stays there as it came (less one newline at its end),
  * followed by a newline. Each frame of a
  * multi-frame message is a message of its own, as the book's recv() loop
- * reads them. Returns how many messages it took (at most MAX_BATCH).
+ * reads them. Returns how many messages it took (at most MAX_BATCH), and
+ * whether it took all there were (it stopped as the queue was empty, not at
+ * a batch's bound).
  */
 export function receiveQueued(
   socket: Socket,
@@ -174,14 +176,18 @@ export function receiveQueued(
   out: LineBuffer,
   counts: Counts,
   escaper: ByteEscaper,
-): number {
+): { taken: number; emptied: boolean } {
   let taken = 0;
+  let emptied = false;
   let received = 0;
   while (taken < MAX_BATCH && received < MAX_BATCH_BYTES) {
     out.reserve(maxSize + 1);
     const start = out.length;
     const size = socket.receiveAt(out.bytes, start, maxSize);
-    if (size === -1) break;
+    if (size === -1) {
+      emptied = true;
+      break;
+    }
     taken++;
     received += size;
     // One newline at the end of a frame ends it (rsyslog's omczmq adds
@@ -211,5 +217,5 @@ export function receiveQueued(
       counts.logged++;
     }
   }
-  return taken;
+  return { taken, emptied };
 }
