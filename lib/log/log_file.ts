@@ -6,7 +6,7 @@
  *
  * It writes only to a regular file of its own user, opened as
  * lib/log/open_file.ts says, at start and on every reopen. A file removed
- * while open is noticed after each write, and the path opened again.
+ * while open is noticed soon after a write, and the path opened again.
  *
  * @example
  * ```ts
@@ -26,6 +26,18 @@ import { repairTornEnd } from "./torn_end.ts";
 
 /** How often a logger that cannot write tries again. */
 const WRITE_RETRY_MS = 1000;
+
+/**
+ * Lines written are kept until fstat says their file is still linked, at
+ * most this long after the last look (a look is fstat and, for Deno's
+ * permission check, a readlink per directory of the path: under a steady
+ * trickle of messages, once a write, it cost a fifth of the logger's CPU;
+ * bench/results.md, Issue 28) ...
+ */
+const LINK_CHECK_MS = 100;
+
+/** ... or until they are this many bytes. */
+const LINK_CHECK_BYTES = 256 * 1024;
 
 const encoder = new TextEncoder();
 
@@ -82,6 +94,13 @@ export class LogFile implements Disposable {
   #removed = false;
   /** Whether fstat may tell if the open file was removed. */
   #checkLinks = true;
+  /**
+   * `lines` up to here are in the file, not yet known to be in one still
+   * linked (see LINK_CHECK_MS); the rest are not written yet.
+   */
+  #written = 0;
+  /** When fstat last said the file is linked. */
+  #checkedAt = 0;
 
   /**
    * What was mended at the end of the file as it was found (a line cut
@@ -125,6 +144,16 @@ export class LogFile implements Disposable {
     if (warning !== undefined) console.error(`${this.program}: ${warning}`);
   }
 
+  /**
+   * Whether {@link flush} has anything to do: lines to write, a reopen, or
+   * lines written whose file is due to be looked at (see LINK_CHECK_MS).
+   */
+  get pending(): boolean {
+    return this.#written < this.lines.length || this.#reopenWanted ||
+      (this.lines.length > 0 &&
+        Date.now() - this.#checkedAt >= LINK_CHECK_MS);
+  }
+
   /** Asks for the path to be opened again at the next flush (SIGHUP, after logrotate). */
   reopenSoon(): void {
     this.#reopenWanted = true;
@@ -139,27 +168,32 @@ export class LogFile implements Disposable {
    * `stopping()` while it fails, it throws with the count of lines not
    * written.
    *
-   * After each write, fstat tells whether the file is still linked: lines
+   * After a write, fstat tells whether the file is still linked: lines
    * written to a file removed meanwhile (`rm`, or another file moved over
    * it) would be lost, so the path is opened again (a new file) and they are
-   * written there; while it cannot be, they are held as above.
+   * written there; while it cannot be, they are held as above. So the lines
+   * are kept until it has looked. It looks at the first flush LINK_CHECK_MS
+   * after its last look (the logger flushes at least every 200 ms, idle),
+   * or once they reach LINK_CHECK_BYTES, a reopen is asked for, or it is
+   * stopping; with `--seal`, after each write, as a batch is sealed at once.
    */
   async flush(stopping: () => boolean): Promise<void> {
     const lines = this.lines;
-    let written = 0;
     let failing = false;
-    while (written < lines.length) {
+    while (true) {
       try {
         if (this.#removed) this.#openRemoved();
-        written += this.#file.writeSync(
-          lines.bytes.subarray(written, lines.length),
-        );
-        if (written === lines.length && this.#unlinked()) {
-          this.#removed = true;
-          written = 0; // they went with the removed file
+        while (this.#written < lines.length) {
+          this.#written += this.#file.writeSync(
+            lines.bytes.subarray(this.#written, lines.length),
+          );
         }
+        if (!this.#linkCheckDue(stopping())) return;
+        if (!this.#unlinked()) break;
+        this.#removed = true;
+        this.#written = 0; // they went with the removed file
       } catch (err) {
-        const held = plural(lines.linesFrom(written), "line");
+        const held = plural(lines.linesFrom(this.#written), "line");
         if (stopping()) {
           throw new Error(
             `stopped with ${held} not written to '${this.path}': ${
@@ -181,6 +215,7 @@ export class LogFile implements Disposable {
         this.#reopenIfWanted();
       }
     }
+    this.#checkedAt = Date.now();
     if (failing) {
       console.error(`${this.program}: writing to '${this.path}' again`);
     }
@@ -192,7 +227,16 @@ export class LogFile implements Disposable {
       );
     }
     lines.length = 0;
+    this.#written = 0;
     this.#reopenIfWanted();
+  }
+
+  /** Whether to look now if the lines written went to a file still linked. */
+  #linkCheckDue(stopping: boolean): boolean {
+    return stopping || !this.#checkLinks || this.onWritten !== undefined ||
+      this.#reopenWanted || this.#removed ||
+      this.lines.length >= LINK_CHECK_BYTES ||
+      Date.now() - this.#checkedAt >= LINK_CHECK_MS;
   }
 
   /**

@@ -71,6 +71,35 @@ Deno.test("LogFile creates the file with no permission for others and none to wr
   assert.equal(Deno.statSync(log).mode! & 0o137, 0);
 });
 
+/**
+ * Flushes `file` until its path holds `text` (the file looks whether its
+ * lines went to a file still linked at most every 100 ms), or fails after
+ * `timeoutMs`.
+ */
+async function flushUntil(
+  file: LogFile,
+  path: string,
+  text: string,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const content = () => {
+    try {
+      return Deno.readTextFileSync(path);
+    } catch {
+      return undefined;
+    }
+  };
+  while (true) {
+    await file.flush(() => false);
+    if (content() === text) return;
+    if (Date.now() > deadline) {
+      assert.equal(content(), text, `after ${timeoutMs} ms of flushes`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10)); // a poll's pause
+  }
+}
+
 Deno.test("LogFile writes the lines of a flush again to a new file when the open one was removed", async () => {
   using dir = tempDir();
   const log = `${dir.path}/log.txt`;
@@ -80,10 +109,35 @@ Deno.test("LogFile writes the lines of a flush again to a new file when the open
   Deno.removeSync(log);
   const said = await errorsOf(async () => {
     file.lines.addLine("two");
-    await file.flush(() => false);
+    await flushUntil(file, log, "two\n");
   });
-  assert.equal(Deno.readTextFileSync(log), "two\n");
   assert.deepEqual(said, [
     `test: '${log}' was removed or replaced while the logger had it open; writing to the file now at that path`,
   ]);
+});
+
+Deno.test("LogFile writes again the lines written shortly before its file was removed", async () => {
+  using dir = tempDir();
+  const log = `${dir.path}/log.txt`;
+  using file = new LogFile(log, "test");
+  file.lines.addLine("one");
+  await file.flush(() => false); // the first flush looks at once
+  file.lines.addLine("two");
+  await file.flush(() => false); // written; looked at later
+  Deno.removeSync(log);
+  file.lines.addLine("three");
+  await errorsOf(() => flushUntil(file, log, "two\nthree\n"));
+});
+
+Deno.test("LogFile looks whether its file was removed before it stops", async () => {
+  using dir = tempDir();
+  const log = `${dir.path}/log.txt`;
+  using file = new LogFile(log, "test");
+  file.lines.addLine("one");
+  await file.flush(() => false);
+  file.lines.addLine("two");
+  await file.flush(() => false);
+  Deno.removeSync(log);
+  await errorsOf(() => file.flush(() => true));
+  assert.equal(Deno.readTextFileSync(log), "two\n");
 });
