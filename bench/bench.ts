@@ -69,6 +69,7 @@ import {
 import {
   Background,
   freePort,
+  LOGGER,
   PEERS,
   PYTHON,
   ROOT,
@@ -135,20 +136,27 @@ async function buildC(): Promise<string> {
   return dir;
 }
 
-/** Starts one of the loggers in `dir`, listening on `port`. */
+/**
+ * Starts one of the loggers in `dir`, listening on `port`; on CPU `cpu`
+ * alone (`taskset`, which execs it: the pid is the logger's) when given.
+ */
 function startNamed(
   name: LoggerName,
   bin: string,
   dir: string,
   port: number,
+  cpu?: number,
 ): Promise<Background> {
-  if (name === "deno") return startLogger(dir, port);
   if (name === "python") return startBookLogger(dir, port);
+  const [command, ...args] = name === "deno"
+    ? [LOGGER, "--port", String(port)]
+    : [`${bin}/reference_logger`, String(port), `${dir}/log.txt`];
   return (async () => {
-    const logger = new Background(`${bin}/reference_logger`, [
-      String(port),
-      `${dir}/log.txt`,
-    ]);
+    const logger = cpu === undefined
+      ? new Background(command, args, { cwd: dir })
+      : new Background("taskset", ["-c", String(cpu), command, ...args], {
+        cwd: dir,
+      });
     await waitForPort(port);
     return logger;
   })();
@@ -406,7 +414,7 @@ async function measure(
   if (plain.busy !== undefined) {
     say(`port ${plain.busy} is busy: the plain call is not measured`);
   }
-  const fleet = await fleetCase(load.fleet, bin, say);
+  const fleet = await fleetCase(load.fleet, rounds, bin, say);
   say("--stdin");
   const stdinRates: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -472,32 +480,58 @@ async function loggerRounds(
   return runs;
 }
 
-/** The fleet case against our logger, then the C logger; says each as it goes. */
+/**
+ * The fleet case against our logger and the C logger, `rounds` times each
+ * in turn (the order rotating), each logger on one CPU and the fleet on
+ * another where it can; says each as it goes.
+ */
 async function fleetCase(
   shape: FleetShape,
+  rounds: number,
   bin: string,
   say: (text: string) => void,
 ): Promise<FleetResults> {
-  const runs = {} as FleetResults["runs"];
-  for (const name of ["deno", "c"] as const) {
-    say(
-      `fleet: ${shape.senders} senders × ${shape.rate} msg/s × ${shape.seconds} s into ${name}`,
-    );
-    const port = freePort();
-    runs[name] = await fleetRound(
-      (dir) => startNamed(name, bin, dir, port),
-      port,
-      shape,
-      bin,
-    );
-    const run = runs[name];
-    say(
-      `fleet ${name}: ${run.lost} lost of ${run.sent}, ${
-        run.cpuSeconds.toFixed(2)
-      } CPU s, ${run.peakMiB.toFixed(0)} MiB`,
-    );
+  const pinned = await fleetCpus();
+  const runs: FleetResults["runs"] = { deno: [], c: [] };
+  for (let round = 1; round <= rounds; round++) {
+    const order = round % 2 === 1
+      ? ["deno", "c"] as const
+      : ["c", "deno"] as const;
+    for (const name of order) {
+      say(
+        `fleet ${round}/${rounds}: ${shape.senders} senders × ${shape.rate} msg/s × ${shape.seconds} s into ${name}`,
+      );
+      const port = freePort();
+      const run = await fleetRound(
+        (dir) => startNamed(name, bin, dir, port, pinned?.logger),
+        port,
+        shape,
+        bin,
+        pinned?.fleet,
+      );
+      runs[name].push(run);
+      say(
+        `fleet ${round}/${rounds} ${name}: ${run.lost} lost of ${run.sent}, ${
+          run.cpuSeconds.toFixed(2)
+        } CPU s, ${run.peakMiB.toFixed(0)} MiB`,
+      );
+    }
   }
-  return { shape, runs };
+  return { shape, runs, pinned };
+}
+
+/**
+ * The CPUs for the fleet case: the logger on CPU 0, the fleet on CPU 1;
+ * undefined where the machine has one CPU or no `taskset` (util-linux).
+ * Left to the scheduler, the same logger's CPU time varied up to 2× from
+ * run to run on 2 cores, with where its two threads and the fleet's landed.
+ */
+async function fleetCpus(): Promise<
+  { logger: number; fleet: number } | undefined
+> {
+  if (navigator.hardwareConcurrency < 2) return undefined;
+  const found = await run("sh", ["-c", "command -v taskset"]);
+  return found.code === 0 ? { logger: 0, fleet: 1 } : undefined;
 }
 
 /**

@@ -173,27 +173,33 @@ export interface FleetShape {
 /**
  * The fleet case against one logger, started by `start` in a fresh
  * directory: bench/c/fleet.c's senders for the whole of their time, then
- * until their lines are in the file (or FLEET_DRAIN_MS passed). The
- * logger's CPU seconds from the fleet's start to its last line, its peak
- * RSS, and the messages missing from the file.
+ * until their lines are in the file (or FLEET_DRAIN_MS passed); the fleet
+ * on CPU `cpu` alone (`taskset`) when given. The logger's CPU seconds from
+ * the fleet's start to its last line, its peak RSS, and the messages
+ * missing from the file.
  */
 export async function fleetRound(
   start: (dir: string, port: number) => Promise<Background>,
   port: number,
   shape: FleetShape,
   bin: string,
+  cpu?: number,
 ): Promise<FleetRun> {
   using dir = tempDir();
   const logger = await start(dir.path, port);
   try {
     const before = await usage(logger.pid);
-    const out = await run(`${bin}/fleet`, [
+    const fleet = [
+      `${bin}/fleet`,
       String(port),
       String(shape.senders),
       String(shape.rate),
       String(shape.seconds),
       String(shape.messageSize),
-    ]);
+    ];
+    const out = cpu === undefined
+      ? await run(fleet[0], fleet.slice(1))
+      : await run("taskset", ["-c", String(cpu), ...fleet]);
     if (out.code !== 0) throw new Error(`fleet failed: ${out.stderr}`);
     const sent = Number(out.stdout.trim());
     const lineBytes = shape.messageSize + 1;

@@ -114,10 +114,15 @@ export interface FleetRun {
   peakMiB: number;
 }
 
-/** The fleet case against our logger and the C logger. */
+/** The fleet case against our logger and the C logger, round by round. */
 export interface FleetResults {
   shape: FleetShape;
-  runs: Record<"deno" | "c", FleetRun>;
+  runs: Record<"deno" | "c", FleetRun[]>;
+  /**
+   * The CPUs the loggers and the fleet ran on (`taskset`), or undefined
+   * where the machine has one CPU or no taskset.
+   */
+  pinned?: { logger: number; fleet: number };
 }
 
 /** Everything one run of the bench measured, for {@link renderTable} and {@link renderReport}. */
@@ -332,30 +337,48 @@ function plainRows(plain: PlainShots): string[] {
   ];
 }
 
-/** The fleet rows: messages lost, CPU and peak RSS, against the C logger. */
+/** The median of each measure of the fleet's rounds, and all they lost. */
+function fleetMedians(runs: FleetRun[]): FleetRun {
+  return {
+    sent: runs.reduce((sum, run) => sum + run.sent, 0),
+    lost: runs.reduce((sum, run) => sum + run.lost, 0),
+    cpuSeconds: median(runs.map((run) => run.cpuSeconds)),
+    peakMiB: median(runs.map((run) => run.peakMiB)),
+  };
+}
+
+/**
+ * The fleet rows: messages lost (in all rounds), CPU and peak RSS (medians
+ * of the rounds), against the C logger.
+ */
 function fleetRows(fleet: FleetResults, floorMiB: number): string[] {
-  const { shape, runs: { deno, c } } = fleet;
+  const { shape } = fleet;
+  const deno = fleetMedians(fleet.runs.deno);
+  const c = fleetMedians(fleet.runs.c);
+  const rounds = fleet.runs.deno.length;
   const what = `fleet, ${
     shape.senders.toLocaleString("en")
   } senders × ${shape.rate} msg/s × ${shape.seconds} s`;
   const rssGoal = c.peakMiB + floorMiB;
   return [
     goalRow(
-      `${what}: messages lost of ${deno.sent.toLocaleString("en")}`,
+      `${what}: messages lost of ${
+        deno.sent.toLocaleString("en")
+      } in ${rounds} round(s)`,
       `${deno.lost}`,
       `C ${c.lost}`,
       "0",
       deno.lost === 0,
     ),
     goalRow(
-      `${what}: logger CPU s`,
+      `${what}: logger CPU s, median of ${rounds} round(s)`,
       deno.cpuSeconds.toFixed(2),
       `C ${c.cpuSeconds.toFixed(2)}`,
       "≤ C's",
       deno.cpuSeconds <= c.cpuSeconds,
     ),
     goalRow(
-      `${what}: logger peak RSS, MiB`,
+      `${what}: logger peak RSS, MiB, median of ${rounds} round(s)`,
       deno.peakMiB.toFixed(0),
       `C ${c.peakMiB.toFixed(0)} + floor ${floorMiB.toFixed(0)}`,
       `≤ ${rssGoal.toFixed(0)} (C's + floor)`,
@@ -452,6 +475,11 @@ sender (\`tests/peers/book_sender.py arg1 arg2 arg3\`) and hello-world, ${setup.
 runs after 2 warm-ups. The fleet (\`bench/c/fleet.c\`) is one process with a PUSH
 socket, and its own connection, per sender, each sending ${setup.messageSize}-byte messages at an even
 pace; CPU is the logger's from the fleet's start until its last line is in the file.
+${
+    results.fleet.pinned === undefined
+      ? "The loggers and the fleet ran where the scheduler put them (one CPU, or no `taskset`)."
+      : `Each logger ran on CPU ${results.fleet.pinned.logger} and the fleet on CPU ${results.fleet.pinned.fleet} (\`taskset\`): left to the scheduler, the same logger's CPU time varied up to 2× from run to run with where its threads and the fleet's landed.`
+  }
 
 The C logger (\`bench/c/reference_logger.c\`) is this design at its limit on Debian's
 libzmq: PULL, take every queued message without waiting into one buffer, one
