@@ -492,18 +492,22 @@ async function fleetCase(
   say: (text: string) => void,
 ): Promise<FleetResults> {
   const pinned = await fleetCpus();
-  const runs: FleetResults["runs"] = { deno: [], c: [] };
+  const runs: FleetResults["runs"] = { deno: [], bare: [], c: [] };
+  const names = ["deno", "bare", "c"] as const;
   for (let round = 1; round <= rounds; round++) {
-    const order = round % 2 === 1
-      ? ["deno", "c"] as const
-      : ["c", "deno"] as const;
+    // Rotate which goes first, so none always gets the cooler machine.
+    const shift = (round - 1) % names.length;
+    const order = [...names.slice(shift), ...names.slice(0, shift)];
     for (const name of order) {
       say(
         `fleet ${round}/${rounds}: ${shape.senders} senders × ${shape.rate} msg/s × ${shape.seconds} s into ${name}`,
       );
       const port = freePort();
       const run = await fleetRound(
-        (dir) => startNamed(name, bin, dir, port, pinned?.logger),
+        (dir) =>
+          name === "bare"
+            ? startBare(dir, port, pinned?.logger)
+            : startNamed(name, bin, dir, port, pinned?.logger),
         port,
         shape,
         bin,
@@ -518,6 +522,32 @@ async function fleetCase(
     }
   }
   return { shape, runs, pinned };
+}
+
+/**
+ * Starts bench/bare_logger.ts (the C logger's loop in Deno, on our libzmq
+ * binding alone) in `dir` on `port`, on CPU `cpu` when given.
+ */
+async function startBare(
+  dir: string,
+  port: number,
+  cpu?: number,
+): Promise<Background> {
+  const deno = [
+    Deno.execPath(),
+    "run",
+    "-q",
+    `--allow-ffi=${ROOT}node_modules`,
+    "--allow-write=log.txt",
+    `${ROOT}bench/bare_logger.ts`,
+    String(port),
+  ];
+  const [command, ...args] = cpu === undefined
+    ? deno
+    : ["taskset", "-c", String(cpu), ...deno];
+  const logger = new Background(command, args, { cwd: dir });
+  await waitForPort(port);
+  return logger;
 }
 
 /**

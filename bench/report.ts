@@ -114,10 +114,14 @@ export interface FleetRun {
   peakMiB: number;
 }
 
-/** The fleet case against our logger and the C logger, round by round. */
+/**
+ * The fleet case against our logger, the C logger and bench/bare_logger.ts
+ * (the C logger's loop in Deno: what Deno and FFI cost alone), round by
+ * round.
+ */
 export interface FleetResults {
   shape: FleetShape;
-  runs: Record<"deno" | "c", FleetRun[]>;
+  runs: Record<"deno" | "bare" | "c", FleetRun[]>;
   /**
    * The CPUs the loggers and the fleet ran on (`taskset`), or undefined
    * where the machine has one CPU or no taskset.
@@ -354,6 +358,7 @@ function fleetMedians(runs: FleetRun[]): FleetRun {
 function fleetRows(fleet: FleetResults, floorMiB: number): string[] {
   const { shape } = fleet;
   const deno = fleetMedians(fleet.runs.deno);
+  const bare = fleetMedians(fleet.runs.bare);
   const c = fleetMedians(fleet.runs.c);
   const rounds = fleet.runs.deno.length;
   const what = `fleet, ${
@@ -373,14 +378,18 @@ function fleetRows(fleet: FleetResults, floorMiB: number): string[] {
     goalRow(
       `${what}: logger CPU s, median of ${rounds} round(s)`,
       deno.cpuSeconds.toFixed(2),
-      `C ${c.cpuSeconds.toFixed(2)}`,
+      `C ${c.cpuSeconds.toFixed(2)}; bare Deno loop ${
+        bare.cpuSeconds.toFixed(2)
+      }`,
       "≤ C's",
       deno.cpuSeconds <= c.cpuSeconds,
     ),
     goalRow(
       `${what}: logger peak RSS, MiB, median of ${rounds} round(s)`,
       deno.peakMiB.toFixed(0),
-      `C ${c.peakMiB.toFixed(0)} + floor ${floorMiB.toFixed(0)}`,
+      `C ${c.peakMiB.toFixed(0)} + floor ${
+        floorMiB.toFixed(0)
+      }; bare Deno loop ${bare.peakMiB.toFixed(0)}`,
       `≤ ${rssGoal.toFixed(0)} (C's + floor)`,
       deno.peakMiB <= rssGoal,
     ),
@@ -475,6 +484,8 @@ sender (\`tests/peers/book_sender.py arg1 arg2 arg3\`) and hello-world, ${setup.
 runs after 2 warm-ups. The fleet (\`bench/c/fleet.c\`) is one process with a PUSH
 socket, and its own connection, per sender, each sending ${setup.messageSize}-byte messages at an even
 pace; CPU is the logger's from the fleet's start until its last line is in the file.
+The bare Deno loop (\`bench/bare_logger.ts\`) is the C logger's loop in Deno on our
+libzmq binding, nothing else: what Deno and FFI cost under the same fleet.
 ${
     results.fleet.pinned === undefined
       ? "The loggers and the fleet ran where the scheduler put them (one CPU, or no `taskset`)."
