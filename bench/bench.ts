@@ -406,7 +406,7 @@ async function measure(
   const { messages, rounds } = load;
   say("the memory floor (bench/floor.ts)");
   const floorMiB = await measureFloor(FLOOR_RUNS);
-  const runs = await loggerRounds(messages, rounds, bin, say);
+  const { runs, bare } = await loggerRounds(messages, rounds, bin, say);
   say("one-shot senders");
   const shots = await oneShots(bin);
   say("the book's plain call, its Python sender and hello-world, in turn");
@@ -432,7 +432,7 @@ async function measure(
     oneShotRuns: ONE_SHOT_RUNS,
   };
   await writeReport(
-    { setup, runs, shots, floorMiB, plain, fleet, stdinRates, stats },
+    { setup, runs, bare, shots, floorMiB, plain, fleet, stdinRates, stats },
     out,
   );
   say(
@@ -452,22 +452,24 @@ async function loggerRounds(
   rounds: number,
   bin: string,
   say: (text: string) => void,
-): Promise<Record<LoggerName, LoggerRun[]>> {
+): Promise<{ runs: Record<LoggerName, LoggerRun[]>; bare: LoggerRun[] }> {
   const runs: Record<LoggerName, LoggerRun[]> = { deno: [], c: [], python: [] };
+  const bare: LoggerRun[] = [];
+  const names = [...LOGGER_NAMES, "bare"] as const;
   for (let round = 1; round <= rounds; round++) {
     // Rotate which goes first, so none always gets the cooler machine.
-    const shift = (round - 1) % LOGGER_NAMES.length;
-    const order = [
-      ...LOGGER_NAMES.slice(shift),
-      ...LOGGER_NAMES.slice(0, shift),
-    ];
+    const shift = (round - 1) % names.length;
+    const order = [...names.slice(shift), ...names.slice(0, shift)];
     for (const name of order) {
       const result = await loggerRound(
-        (dir, port) => startNamed(name, bin, dir, port),
+        (dir, port) =>
+          name === "bare"
+            ? startBare(dir, port)
+            : startNamed(name, bin, dir, port),
         messages,
         bin,
       );
-      runs[name].push(result);
+      (name === "bare" ? bare : runs[name]).push(result);
       say(
         `round ${round}/${rounds} ${name}: ${
           (messages / result.seconds / 1000).toFixed(0)
@@ -477,7 +479,7 @@ async function loggerRounds(
       );
     }
   }
-  return runs;
+  return { runs, bare };
 }
 
 /**

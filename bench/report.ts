@@ -134,6 +134,11 @@ export interface BenchResults {
   setup: BenchSetup;
   /** Each logger's rounds, in the order they ran. */
   runs: Record<LoggerName, LoggerRun[]>;
+  /**
+   * bench/bare_logger.ts's rounds under the same load: the C logger's loop
+   * in Deno on our binding, what Deno and FFI cost alone.
+   */
+  bare: LoggerRun[];
   shots: OneShots;
   /** The memory floor: peak RSS of bench/floor.ts (addon loaded, a context open), MiB. */
   floorMiB: number;
@@ -407,6 +412,10 @@ export function renderGoals(results: BenchResults): string {
   const rounds = `median of ${setup.rounds} round(s)`;
   const cpuRatio = measuredRatio(cpu.deno, cpu.c);
   const rssGoal = floorMiB + FLOOR_GOALS.rssOverFloorMiB;
+  const bare = (key: keyof LoggerRun) =>
+    median(results.bare.map((run) => run[key]));
+  const bareCpu = measuredRatio(bare("cpuPerMillion"), cpu.c);
+  const bareRate = setup.messages / bare("seconds");
   return [
     "| goal (issue 28) | measured | floor, same run | target | |",
     "| --- | --- | --- | --- | --- |",
@@ -414,21 +423,27 @@ export function renderGoals(results: BenchResults): string {
     goalRow(
       `logger peak RSS under the load, MiB, ${rounds}`,
       rss.deno.toFixed(0),
-      `addon + context ${floorMiB.toFixed(0)}`,
+      `addon + context ${floorMiB.toFixed(0)}; bare Deno loop ${
+        bare("peakMiB").toFixed(0)
+      }`,
       `≤ ${rssGoal.toFixed(0)} (floor + ${FLOOR_GOALS.rssOverFloorMiB})`,
       rss.deno <= rssGoal,
     ),
     goalRow(
       `logger CPU per message ÷ C's, ${rounds}`,
       cpuRatio === undefined ? "n/a" : `${cpuRatio.toFixed(2)}×`,
-      `C ${cpu.c.toFixed(2)} CPU s per million`,
+      `C ${cpu.c.toFixed(2)} CPU s per million; bare Deno loop ${
+        bare("cpuPerMillion").toFixed(2)
+      }${bareCpu === undefined ? "" : ` (${bareCpu.toFixed(2)}×)`}`,
       `≤ ${TARGETS.cpu}×`,
       cpuRatio === undefined ? undefined : cpuRatio <= TARGETS.cpu,
     ),
     goalRow(
       `logger throughput ÷ C's, ${rounds}`,
       `${(rates.deno / rates.c).toFixed(2)}×`,
-      `C ${k(rates.c)} msg/s`,
+      `C ${k(rates.c)} msg/s; bare Deno loop ${k(bareRate)} (${
+        (bareRate / rates.c).toFixed(2)
+      }×)`,
       `≥ ${TARGETS.throughput}×`,
       rates.deno / rates.c >= TARGETS.throughput,
     ),
@@ -449,6 +464,13 @@ function rawRounds(results: BenchResults): string {
         ).join("; ")
       }`
     ).join("\n")
+  }
+- bare Deno loop: ${
+    results.bare.map((r) =>
+      `${k(setup.messages / r.seconds)}, ${r.cpuPerMillion.toFixed(2)}, ${
+        r.peakMiB.toFixed(0)
+      }, ${r.p50}/${r.p99}`
+    ).join("; ")
   }
 - --stdin lines/s: ${results.stdinRates.map(k).join(", ")}`;
 }
@@ -485,7 +507,8 @@ runs after 2 warm-ups. The fleet (\`bench/c/fleet.c\`) is one process with a PUS
 socket, and its own connection, per sender, each sending ${setup.messageSize}-byte messages at an even
 pace; CPU is the logger's from the fleet's start until its last line is in the file.
 The bare Deno loop (\`bench/bare_logger.ts\`) is the C logger's loop in Deno on our
-libzmq binding, nothing else: what Deno and FFI cost under the same fleet.
+libzmq binding, nothing else: what Deno and FFI cost under the same load, and the
+same fleet.
 ${
     results.fleet.pinned === undefined
       ? "The loggers and the fleet ran where the scheduler put them (one CPU, or no `taskset`)."

@@ -74,9 +74,9 @@ Deno.test("deno task bench runs on a small load and writes its table with every 
       `\\| goal \\(issue 28\\) \\| measured \\| floor, same run \\| target \\| \\|`,
       `\\| one-shot sender, the book's plain call \`./log_cmd_basic.ts arg1 arg2 arg3\`, ms \\| ${plain} \\| hello-world [\\d.]+ \\| ≤ [\\d.]+ \\(hello-world \\+ 20\\) \\| ${verdict} \\|`,
       `\\| one-shot sender ÷ the book's Python sender, same words \\| ([\\d.]+×|not measured \\(port 5555 busy\\)) \\| (Python [\\d.]+ ms)? ?\\| ≤ 0.8× \\(20% faster\\) \\| ${verdict} \\|`,
-      `\\| logger peak RSS under the load, MiB, median of 1 round\\(s\\) \\| \\d+ \\| addon \\+ context \\d+ \\| ≤ \\d+ \\(floor \\+ 12\\) \\| ${verdict} \\|`,
-      `\\| logger CPU per message ÷ C's, median of 1 round\\(s\\) \\| ([\\d.]+×|n/a) \\| C [\\d.]+ CPU s per million \\| ≤ 1.3× \\| ${verdict} \\|`,
-      `\\| logger throughput ÷ C's, median of 1 round\\(s\\) \\| [\\d.]+× \\| C \\d+k msg/s \\| ≥ 0.9× \\| ${verdict} \\|`,
+      `\\| logger peak RSS under the load, MiB, median of 1 round\\(s\\) \\| \\d+ \\| addon \\+ context \\d+; bare Deno loop \\d+ \\| ≤ \\d+ \\(floor \\+ 12\\) \\| ${verdict} \\|`,
+      `\\| logger CPU per message ÷ C's, median of 1 round\\(s\\) \\| ([\\d.]+×|n/a) \\| C [\\d.]+ CPU s per million; bare Deno loop [\\d.]+( \\([\\d.]+×\\))? \\| ≤ 1.3× \\| ${verdict} \\|`,
+      `\\| logger throughput ÷ C's, median of 1 round\\(s\\) \\| [\\d.]+× \\| C \\d+k msg/s; bare Deno loop \\d+k \\([\\d.]+×\\) \\| ≥ 0.9× \\| ${verdict} \\|`,
       `\\| fleet, 20 senders × 10 msg/s × 1 s: messages lost of 200 in 1 round\\(s\\) \\| \\d+ \\| C \\d+ \\| 0 \\| ${verdict} \\|`,
       `\\| fleet, 20 senders × 10 msg/s × 1 s: logger CPU s, median of 1 round\\(s\\) \\| [\\d.]+ \\| C [\\d.]+; bare Deno loop [\\d.]+ \\| ≤ C's \\| ${verdict} \\|`,
       `\\| fleet, 20 senders × 10 msg/s × 1 s: logger peak RSS, MiB, median of 1 round\\(s\\) \\| \\d+ \\| C \\d+ \\+ floor \\d+; bare Deno loop \\d+ \\| ≤ \\d+ \\(C's \\+ floor\\) \\| ${verdict} \\|`,
@@ -98,8 +98,10 @@ Deno.test("deno task bench runs on a small load and writes its table with every 
       /Each logger ran on CPU 0 and the fleet on CPU 1 \(`taskset`\)/,
     );
   }
-  // The C reference logger's raw rounds are there: it was built and ran.
+  // The C reference logger's raw rounds are there: it was built and ran;
+  // and so are the bare Deno loop's.
   assert.match(report, /- C on libzmq: \d+k, [\d.]+, \d+, \d+\/\d+/);
+  assert.match(report, /- bare Deno loop: \d+k, [\d.]+, \d+, \d+\/\d+/);
   // The file is as deno fmt leaves it, so a committed run passes fmt --check.
   const check = await run("deno", [
     "fmt",
