@@ -51,11 +51,11 @@
 
 import { parseArgs } from "node:util";
 import { benchStats, statsReport } from "./stats.ts";
-import { fleetRound, measureFloor, plainShots, usage } from "./goals.ts";
+import { fleetCase, measureFloor, plainShots, usage } from "./goals.ts";
+import { startBare, startNamed } from "./loggers.ts";
 import {
   type BenchResults,
   type BenchSetup,
-  type FleetResults,
   type FleetShape,
   LOGGER_NAMES,
   type LoggerName,
@@ -69,16 +69,13 @@ import {
 import {
   Background,
   freePort,
-  LOGGER,
   PEERS,
   PYTHON,
   ROOT,
   run,
   SENDER,
-  startBookLogger,
   startLogger,
   tempDir,
-  waitForPort,
   waitForSize,
 } from "../tests/helpers.ts";
 
@@ -134,32 +131,6 @@ async function buildC(): Promise<string> {
     }
   }));
   return dir;
-}
-
-/**
- * Starts one of the loggers in `dir`, listening on `port`; on CPU `cpu`
- * alone (`taskset`, which execs it: the pid is the logger's) when given.
- */
-function startNamed(
-  name: LoggerName,
-  bin: string,
-  dir: string,
-  port: number,
-  cpu?: number,
-): Promise<Background> {
-  if (name === "python") return startBookLogger(dir, port);
-  const [command, ...args] = name === "deno"
-    ? [LOGGER, "--port", String(port)]
-    : [`${bin}/reference_logger`, String(port), `${dir}/log.txt`];
-  return (async () => {
-    const logger = cpu === undefined
-      ? new Background(command, args, { cwd: dir })
-      : new Background("taskset", ["-c", String(cpu), command, ...args], {
-        cwd: dir,
-      });
-    await waitForPort(port);
-    return logger;
-  })();
 }
 
 /**
@@ -480,90 +451,6 @@ async function loggerRounds(
     }
   }
   return { runs, bare };
-}
-
-/**
- * The fleet case against our logger and the C logger, `rounds` times each
- * in turn (the order rotating), each logger on one CPU and the fleet on
- * another where it can; says each as it goes.
- */
-async function fleetCase(
-  shape: FleetShape,
-  rounds: number,
-  bin: string,
-  say: (text: string) => void,
-): Promise<FleetResults> {
-  const pinned = await fleetCpus();
-  const runs: FleetResults["runs"] = { deno: [], bare: [], c: [] };
-  const names = ["deno", "bare", "c"] as const;
-  for (let round = 1; round <= rounds; round++) {
-    // Rotate which goes first, so none always gets the cooler machine.
-    const shift = (round - 1) % names.length;
-    const order = [...names.slice(shift), ...names.slice(0, shift)];
-    for (const name of order) {
-      say(
-        `fleet ${round}/${rounds}: ${shape.senders} senders × ${shape.rate} msg/s × ${shape.seconds} s into ${name}`,
-      );
-      const port = freePort();
-      const run = await fleetRound(
-        (dir) =>
-          name === "bare"
-            ? startBare(dir, port, pinned?.logger)
-            : startNamed(name, bin, dir, port, pinned?.logger),
-        port,
-        shape,
-        bin,
-        pinned?.fleet,
-      );
-      runs[name].push(run);
-      say(
-        `fleet ${round}/${rounds} ${name}: ${run.lost} lost of ${run.sent}, ${
-          run.cpuSeconds.toFixed(2)
-        } CPU s, ${run.peakMiB.toFixed(0)} MiB`,
-      );
-    }
-  }
-  return { shape, runs, pinned };
-}
-
-/**
- * Starts bench/bare_logger.ts (the C logger's loop in Deno, on our libzmq
- * binding alone) in `dir` on `port`, on CPU `cpu` when given.
- */
-async function startBare(
-  dir: string,
-  port: number,
-  cpu?: number,
-): Promise<Background> {
-  const deno = [
-    Deno.execPath(),
-    "run",
-    "-q",
-    `--allow-ffi=${ROOT}node_modules`,
-    "--allow-write=log.txt",
-    `${ROOT}bench/bare_logger.ts`,
-    String(port),
-  ];
-  const [command, ...args] = cpu === undefined
-    ? deno
-    : ["taskset", "-c", String(cpu), ...deno];
-  const logger = new Background(command, args, { cwd: dir });
-  await waitForPort(port);
-  return logger;
-}
-
-/**
- * The CPUs for the fleet case: the logger on CPU 0, the fleet on CPU 1;
- * undefined where the machine has one CPU or no `taskset` (util-linux).
- * Left to the scheduler, the same logger's CPU time varied up to 2× from
- * run to run on 2 cores, with where its two threads and the fleet's landed.
- */
-async function fleetCpus(): Promise<
-  { logger: number; fleet: number } | undefined
-> {
-  if (navigator.hardwareConcurrency < 2) return undefined;
-  const found = await run("sh", ["-c", "command -v taskset"]);
-  return found.code === 0 ? { logger: 0, fleet: 1 } : undefined;
 }
 
 /**

@@ -18,9 +18,11 @@
  * @module
  */
 
-import type { FleetRun, PlainShots } from "./report.ts";
+import type { FleetResults, FleetRun, PlainShots } from "./report.ts";
+import { startBare, startNamed } from "./loggers.ts";
 import {
   Background,
+  freePort,
   PEERS,
   PYTHON,
   ROOT,
@@ -248,4 +250,62 @@ async function sizeWhenWritten(
     await new Promise((resolve) => setTimeout(resolve, 20)); // a poll's pause
   }
   return sizeNow();
+}
+
+/**
+ * The fleet case against our logger and the C logger, `rounds` times each
+ * in turn (the order rotating), each logger on one CPU and the fleet on
+ * another where it can; says each as it goes.
+ */
+export async function fleetCase(
+  shape: FleetShape,
+  rounds: number,
+  bin: string,
+  say: (text: string) => void,
+): Promise<FleetResults> {
+  const pinned = await fleetCpus();
+  const runs: FleetResults["runs"] = { deno: [], bare: [], c: [] };
+  const names = ["deno", "bare", "c"] as const;
+  for (let round = 1; round <= rounds; round++) {
+    // Rotate which goes first, so none always gets the cooler machine.
+    const shift = (round - 1) % names.length;
+    const order = [...names.slice(shift), ...names.slice(0, shift)];
+    for (const name of order) {
+      say(
+        `fleet ${round}/${rounds}: ${shape.senders} senders × ${shape.rate} msg/s × ${shape.seconds} s into ${name}`,
+      );
+      const port = freePort();
+      const run = await fleetRound(
+        (dir) =>
+          name === "bare"
+            ? startBare(dir, port, pinned?.logger)
+            : startNamed(name, bin, dir, port, pinned?.logger),
+        port,
+        shape,
+        bin,
+        pinned?.fleet,
+      );
+      runs[name].push(run);
+      say(
+        `fleet ${round}/${rounds} ${name}: ${run.lost} lost of ${run.sent}, ${
+          run.cpuSeconds.toFixed(2)
+        } CPU s, ${run.peakMiB.toFixed(0)} MiB`,
+      );
+    }
+  }
+  return { shape, runs, pinned };
+}
+
+/**
+ * The CPUs for the fleet case: the logger on CPU 0, the fleet on CPU 1;
+ * undefined where the machine has one CPU or no `taskset` (util-linux).
+ * Left to the scheduler, the same logger's CPU time varied up to 2× from
+ * run to run on 2 cores, with where its two threads and the fleet's landed.
+ */
+async function fleetCpus(): Promise<
+  { logger: number; fleet: number } | undefined
+> {
+  if (navigator.hardwareConcurrency < 2) return undefined;
+  const found = await run("sh", ["-c", "command -v taskset"]);
+  return found.code === 0 ? { logger: 0, fleet: 1 } : undefined;
 }
