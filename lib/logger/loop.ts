@@ -107,7 +107,6 @@ export class Logger implements Disposable {
   #taken = 0;
   /** Whether the last receive() took all that was queued. */
   #emptied = false;
-
   readonly #escaper = new ByteEscaper();
   readonly #signals: Disposable;
   /** What an idle logger waits on: the PULL socket and its helpers' sockets. */
@@ -117,7 +116,7 @@ export class Logger implements Disposable {
    * for at most BUSY_YIELD_MS. zmq_poll asks each socket for its events
    * before and after it waits, two system calls each, and with the helpers
    * that cost more than the messages of a steady trickle (bench/results.md,
-   * Issue 28); the helpers are asked after every batch anyway.
+   * Issue 28); the helpers are asked every BUSY_YIELD_MS meanwhile.
    */
   readonly #waitForMessages: Poller;
   readonly #handlers: ControlHandlers = {
