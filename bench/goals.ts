@@ -20,6 +20,7 @@
 
 import type { FleetResults, FleetRun, PlainShots } from "./report.ts";
 import { startBare, startNamed } from "./loggers.ts";
+import { canListen } from "../tests/ports.ts";
 import {
   Background,
   freePort,
@@ -96,20 +97,6 @@ export async function measureFloor(runs: number): Promise<number> {
   return median(peaks);
 }
 
-/**
- * Whether nothing listens on `port` where the plain call sends (loopback;
- * a listener on every address holds it too).
- */
-function portFree(port: number): boolean {
-  try {
-    Deno.listen({ hostname: "127.0.0.1", port }).close();
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse) return false;
-    throw err;
-  }
-}
-
 /** Wall milliseconds of one run of a command that must succeed. */
 async function timedRun(
   command: string,
@@ -132,7 +119,7 @@ async function timedRun(
 export async function plainShots(runs: number): Promise<PlainShots> {
   const hello = () =>
     timedRun(Deno.execPath(), ["run", "-q", `${ROOT}bench/hello.ts`]);
-  if (!portFree(BOOK_PORT)) {
+  if (!canListen(BOOK_PORT)) {
     const times = [];
     for (let i = 0; i < runs + 2; i++) times.push(await hello());
     return { hello: median(times.slice(2)), busy: BOOK_PORT };

@@ -80,8 +80,11 @@ export function freePort(): number {
   return port;
 }
 
-/** Whether a listener can bind 127.0.0.1:`port` now (it is closed at once). */
-function canListen(port: number): boolean {
+/**
+ * Whether a listener can bind 127.0.0.1:`port` now (it is closed at once);
+ * a listener on every address holds it too.
+ */
+export function canListen(port: number): boolean {
   try {
     Deno.listen({ hostname: "127.0.0.1", port }).close();
     return true;
