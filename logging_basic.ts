@@ -114,7 +114,7 @@ const DEFAULTS: LoggerDefaults = {
 /** Runs the logger; resolves to the process exit status. */
 export async function main(args: string[]): Promise<number> {
   try {
-    const options = parseLoggerArgs(args, DEFAULTS);
+    const options = await parseLoggerArgs(args, DEFAULTS);
     if (options === undefined) {
       const { loggerUsage } = await import("./lib/cli/logger_usage.ts");
       console.log(loggerUsage(DEFAULTS));

@@ -1,6 +1,7 @@
 /**
- * What both command lines share: the port, and the one place an error
- * becomes the line a user sees (`parseArgs` itself is in command_line.ts).
+ * What both command lines share: the port, the values of a command line
+ * with no option, and the one place an error becomes the line a user sees
+ * (`parseArgs` itself is in command_line.ts).
  *
  * @example
  * ```ts
@@ -11,6 +12,7 @@
  * @module
  */
 
+import type { parseArgs, ParseArgsConfig } from "node:util";
 import { describe, Interrupted, UsageError } from "../base/errors.ts";
 
 /**
@@ -51,4 +53,36 @@ export function fail(program: string, err: unknown): number {
     : err instanceof Interrupted
     ? err.exitStatus
     : 1;
+}
+
+/**
+ * What `parseArgs` gives for a command line with no option, without
+ * loading `node:util`: each option's default. The book's plain calls have
+ * none, and `node:util` costs a one-shot sender about 5 ms of its start and
+ * a logger 4 MiB (bench/results.md, Issue 28). The import above is of types
+ * only: it loads nothing.
+ *
+ * @example
+ * ```ts
+ * defaultValues({
+ *   options: {
+ *     port: { type: "string", default: "5555" },
+ *     tag: { type: "string" },
+ *     include: { type: "string", multiple: true, default: [] },
+ *   },
+ * }); // { port: "5555", include: [] }
+ * ```
+ */
+export function defaultValues<T extends ParseArgsConfig>(
+  config: T,
+): ReturnType<typeof parseArgs<T>>["values"] {
+  // No prototype, as parseArgs gives: no inherited `constructor` to find.
+  const values: Record<string, unknown> = Object.create(null);
+  for (const [name, option] of Object.entries(config.options ?? {})) {
+    const value = option.default;
+    if (value === undefined) continue;
+    // A list of its own, as parseArgs gives: the caller may add to it.
+    values[name] = Array.isArray(value) ? [...value] : value;
+  }
+  return values as ReturnType<typeof parseArgs<T>>["values"];
 }

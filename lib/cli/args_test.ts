@@ -1,8 +1,9 @@
 /** Unit tests: The command-line pieces both scripts share. */
 
 import assert from "node:assert/strict";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { Interrupted, UsageError } from "../base/errors.ts";
-import { fail, parsePort } from "./args.ts";
+import { defaultValues, fail, parsePort } from "./args.ts";
 
 Deno.test("parsePort accepts 1-65535 and names the bad value otherwise", () => {
   assert.equal(parsePort("1", "listen"), 1);
@@ -32,4 +33,22 @@ Deno.test("fail gives exit status 130 for Ctrl-C", () => {
   } finally {
     console.error = error;
   }
+});
+
+Deno.test("defaultValues gives what parseArgs gives for no arguments, lists of their own", () => {
+  const config = {
+    args: [] as string[],
+    options: {
+      port: { type: "string", short: "p", default: "5555" },
+      tag: { type: "string" },
+      follow: { type: "boolean", default: false },
+      stdin: { type: "boolean" },
+      include: { type: "string", multiple: true, default: [] as string[] },
+      level: { type: "string", multiple: true, default: ["warn"] },
+    },
+  } satisfies ParseArgsConfig;
+  const values = defaultValues(config);
+  assert.deepEqual(values, parseArgs(config).values);
+  values.include.push("x");
+  assert.deepEqual(config.options.include.default, []);
 });

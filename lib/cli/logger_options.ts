@@ -10,15 +10,15 @@
  * ```ts
  * import { parseLoggerArgs } from "./logger_options.ts";
  * const defaults = { port: 5555, bind: "*", file: "./log.txt", maxMessageSize: 65536 };
- * parseLoggerArgs(["--port", "6000"], defaults)?.port; // 6000
+ * (await parseLoggerArgs(["--port", "6000"], defaults))?.port; // 6000
  * ```
  *
  * @module
  */
 
 import { UsageError } from "../base/errors.ts";
-import { parsePort } from "./args.ts";
-import { parseArgsProblem, parseCommandLine } from "./command_line.ts";
+import type { ParseArgsConfig } from "node:util";
+import { defaultValues, parsePort } from "./args.ts";
 import { joinAges, parseSize, parseTime } from "./values.ts";
 import type { Filters } from "../log/log_line.ts";
 import { filterPattern } from "../log/pattern.ts";
@@ -102,59 +102,72 @@ function parsePatterns(texts: string[], flag: string): RegExp[] {
   return texts.map((text) => filterPattern(text, flag));
 }
 
-/** The flags as `parseArgs` reads them, with the defaults filled in. */
-function readFlags(args: string[], defaults: LoggerDefaults) {
-  try {
-    return parseCommandLine({
-      args,
-      options: {
-        port: { type: "string", short: "p", default: String(defaults.port) },
-        bind: { type: "string", short: "b", default: defaults.bind },
-        file: { type: "string", short: "f", default: defaults.file },
-        timestamps: { type: "boolean", short: "T", default: false },
-        format: { type: "string" },
-        level: { type: "string", short: "l", default: "debug" },
-        include: { type: "string", multiple: true, default: [] },
-        exclude: { type: "string", multiple: true, default: [] },
-        "include-host": { type: "string", multiple: true, default: [] },
-        "exclude-host": { type: "string", multiple: true, default: [] },
-        "max-message-size": {
-          type: "string",
-          default: String(defaults.maxMessageSize),
-        },
-        show: { type: "boolean", default: false },
-        stats: { type: "boolean", default: false },
-        by: { type: "string" },
-        every: { type: "string" },
-        since: { type: "string" },
-        until: { type: "string" },
-        follow: { type: "boolean", short: "F", default: false },
-        lines: { type: "string", short: "n" },
-        context: { type: "string", short: "C" },
-        "before-context": { type: "string", short: "B" },
-        "after-context": { type: "string", short: "A" },
-        capacity: { type: "boolean", default: false },
-        "set-level": { type: "string" },
-        status: { type: "boolean", default: false },
-        reopen: { type: "boolean", default: false },
-        keygen: { type: "boolean", default: false },
-        seal: { type: "boolean", default: false },
-        "seal-init": { type: "boolean", default: false },
-        verify: { type: "boolean", default: false },
-        "verify-key": { type: "string" },
-        forward: { type: "string" },
-        facility: { type: "string" },
-        "curve-key": { type: "string" },
-        "curve-allow": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
+/** The logger's options, as `parseArgs` is told of them. */
+function flagConfig(args: string[], defaults: LoggerDefaults) {
+  return {
+    args,
+    options: {
+      port: { type: "string", short: "p", default: String(defaults.port) },
+      bind: { type: "string", short: "b", default: defaults.bind },
+      file: { type: "string", short: "f", default: defaults.file },
+      timestamps: { type: "boolean", short: "T", default: false },
+      format: { type: "string" },
+      level: { type: "string", short: "l", default: "debug" },
+      include: { type: "string", multiple: true, default: [] },
+      exclude: { type: "string", multiple: true, default: [] },
+      "include-host": { type: "string", multiple: true, default: [] },
+      "exclude-host": { type: "string", multiple: true, default: [] },
+      "max-message-size": {
+        type: "string",
+        default: String(defaults.maxMessageSize),
       },
-    }).values;
+      show: { type: "boolean", default: false },
+      stats: { type: "boolean", default: false },
+      by: { type: "string" },
+      every: { type: "string" },
+      since: { type: "string" },
+      until: { type: "string" },
+      follow: { type: "boolean", short: "F", default: false },
+      lines: { type: "string", short: "n" },
+      context: { type: "string", short: "C" },
+      "before-context": { type: "string", short: "B" },
+      "after-context": { type: "string", short: "A" },
+      capacity: { type: "boolean", default: false },
+      "set-level": { type: "string" },
+      status: { type: "boolean", default: false },
+      reopen: { type: "boolean", default: false },
+      keygen: { type: "boolean", default: false },
+      seal: { type: "boolean", default: false },
+      "seal-init": { type: "boolean", default: false },
+      verify: { type: "boolean", default: false },
+      "verify-key": { type: "string" },
+      forward: { type: "string" },
+      facility: { type: "string" },
+      "curve-key": { type: "string" },
+      "curve-allow": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  } satisfies ParseArgsConfig;
+}
+
+/**
+ * The flags as `parseArgs` reads them, with the defaults filled in. With no
+ * argument (the book's plain call) `node:util` is not even loaded.
+ */
+async function readFlags(args: string[], defaults: LoggerDefaults) {
+  const config = flagConfig(args, defaults);
+  if (args.length === 0) return defaultValues(config);
+  const { parseArgsProblem, parseCommandLine } = await import(
+    "./command_line.ts"
+  );
+  try {
+    return parseCommandLine(config).values;
   } catch (err) {
     throw new UsageError(`${parseArgsProblem(err)} (try --help)`);
   }
 }
 
-type Flags = ReturnType<typeof readFlags>;
+type Flags = Awaited<ReturnType<typeof readFlags>>;
 
 /** The one mode the flags ask for; refuses flags of another mode. */
 function pickMode(flags: Flags, args: string[]): LoggerOptions["mode"] {
@@ -291,15 +304,15 @@ function controlRequest(flags: Flags): string | undefined {
  * @returns the options, or `undefined` when `--help` was asked for.
  * @example
  * ```ts
- * parseLoggerArgs(["--port", "6000"], defaults)?.port; // 6000
+ * (await parseLoggerArgs(["--port", "6000"], defaults))?.port; // 6000
  * ```
  */
-export function parseLoggerArgs(
+export async function parseLoggerArgs(
   args: string[],
   defaults: LoggerDefaults,
   now = Date.now(),
-): LoggerOptions | undefined {
-  const flags = readFlags(joinAges(args), defaults);
+): Promise<LoggerOptions | undefined> {
+  const flags = await readFlags(joinAges(args), defaults);
   if (flags.help) return undefined;
   const mode = pickMode(flags, args);
   const port = parsePort(flags.port, "listen");

@@ -17,8 +17,8 @@ function parseLoggerArgs(args: string[], now = Date.now()) {
   return parse(args, defaults, now);
 }
 
-Deno.test("logger options default to the book: port 5555, all interfaces, ./log.txt, everything kept", () => {
-  const defaults = parseLoggerArgs([])!;
+Deno.test("logger options default to the book: port 5555, all interfaces, ./log.txt, everything kept", async () => {
+  const defaults = (await parseLoggerArgs([]))!;
   assert.deepEqual(
     [
       defaults.mode,
@@ -37,23 +37,32 @@ Deno.test("logger options default to the book: port 5555, all interfaces, ./log.
     includeHost: [],
     excludeHost: [],
   });
-  const given = parseLoggerArgs([
+  const given = (await parseLoggerArgs([
     "-p",
     "6000",
     "-b",
     "10.0.0.2",
     "-f",
     "x.log",
-  ])!;
+  ]))!;
   assert.deepEqual([given.port, given.bind, given.file], [
     6000,
     "10.0.0.2",
     "x.log",
   ]);
-  assert.equal(parseLoggerArgs(["--help"]), undefined);
+  assert.equal(await parseLoggerArgs(["--help"]), undefined);
 });
 
-Deno.test("logger refuses options that do not go together", () => {
+Deno.test("no argument gives the options the defaults written out give, without parseArgs", async () => {
+  const now = Date.now();
+  // No argument skips node:util's parseArgs (args.ts's defaultValues).
+  assert.deepEqual(
+    await parseLoggerArgs([], now),
+    await parseLoggerArgs(["--port", "5555", "--file", "./log.txt"], now),
+  );
+});
+
+Deno.test("logger refuses options that do not go together", async () => {
   for (
     const [args, message] of [
       [["--show", "--status"], /Cannot do --show and --status at once/],
@@ -81,18 +90,18 @@ Deno.test("logger refuses options that do not go together", () => {
       ],
     ] as const
   ) {
-    assert.throws(() => parseLoggerArgs([...args]), message);
+    await assert.rejects(() => parseLoggerArgs([...args]), message);
   }
 });
 
-Deno.test("--reopen asks the logger of --file to open its log again, and goes alone", () => {
-  const plain = parseLoggerArgs(["--reopen"])!;
+Deno.test("--reopen asks the logger of --file to open its log again, and goes alone", async () => {
+  const plain = (await parseLoggerArgs(["--reopen"]))!;
   assert.deepEqual([plain.mode, plain.request, plain.file], [
     "control",
     "reopen",
     "./log.txt",
   ]);
-  const named = parseLoggerArgs(["--reopen", "--file", "other.log"])!;
+  const named = (await parseLoggerArgs(["--reopen", "--file", "other.log"]))!;
   assert.deepEqual([named.mode, named.request, named.file], [
     "control",
     "reopen",
@@ -123,24 +132,32 @@ Deno.test("--reopen asks the logger of --file to open its log again, and goes al
       ],
     ] as const
   ) {
-    assert.throws(() => parseLoggerArgs([...args]), message, args.join(" "));
+    await assert.rejects(
+      () => parseLoggerArgs([...args]),
+      message,
+      args.join(" "),
+    );
   }
 });
 
-Deno.test("options without a pattern need no linear regexp engine; patterns are compiled for it", () => {
+Deno.test("options without a pattern need no linear regexp engine; patterns are compiled for it", async () => {
   // deno task test starts Deno without the V8 flag the logger's shebang gives.
-  const options = parseLoggerArgs([
+  const options = (await parseLoggerArgs([
     "--level",
     "warn",
     "-T",
     "--format",
     "json",
-  ])!;
+  ]))!;
   assert.equal(options.filters.level, "warn");
-  assert.equal(parseLoggerArgs(["--show", "--since", "today"])!.mode, "show");
+  assert.equal(
+    (await parseLoggerArgs(["--show", "--since", "today"]))!.mode,
+    "show",
+  );
   const patterns = ["--include", "a", "--exclude", "b", "--include-host", "c"];
   if (hasLinearEngine()) {
-    const { filters } = parseLoggerArgs([...patterns, "--exclude-host", "d"])!;
+    const { filters } =
+      (await parseLoggerArgs([...patterns, "--exclude-host", "d"]))!;
     assert.deepEqual(
       [
         filters.include,
@@ -152,7 +169,7 @@ Deno.test("options without a pattern need no linear regexp engine; patterns are 
       ["/a/l", "/b/l", "/c/l", "/d/l"],
     );
   } else {
-    assert.throws(
+    await assert.rejects(
       () => parseLoggerArgs(patterns),
       /^Error: Cannot filter as '--include' needs V8's linear-time regular expressions/,
     );

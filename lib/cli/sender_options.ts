@@ -16,7 +16,8 @@
  */
 
 import { UsageError } from "../base/errors.ts";
-import { parsePort } from "./args.ts";
+import type { ParseArgsConfig } from "node:util";
+import { defaultValues, parsePort } from "./args.ts";
 import { HEADER_ROOM } from "../sender/message_text.ts";
 import { type Level, parseLevel } from "../log/wire.ts";
 
@@ -131,34 +132,39 @@ function parseWord(text: string, flag: "--hostname" | "--tag"): string {
   return text;
 }
 
+/** The sender's options, as `parseArgs` is told of them. */
+function flagConfig(args: string[], defaults: SenderDefaults) {
+  return {
+    args,
+    options: {
+      host: { type: "string", short: "H", default: defaults.host },
+      port: { type: "string", short: "p", default: String(defaults.port) },
+      timeout: { type: "string" },
+      level: { type: "string", short: "l" },
+      tag: { type: "string", short: "t" },
+      hostname: { type: "string" },
+      timestamps: { type: "boolean", short: "T", default: false },
+      stdin: { type: "boolean", default: false },
+      "curve-server-key": { type: "string" },
+      "curve-key": { type: "string" },
+      keygen: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  } satisfies ParseArgsConfig;
+}
+
 /**
  * The flags as `parseArgs` reads them, with the defaults filled in. With no
- * option (the book's plain call) `node:util` is not even loaded: it costs a
- * one-shot sender about 5 ms of its start (bench/results.md, Issue 28).
+ * option (the book's plain call) `node:util` is not even loaded.
  */
 async function readFlags(options: string[], defaults: SenderDefaults) {
-  if (options.length === 0) return noFlags(defaults);
+  const config = flagConfig(options, defaults);
+  if (options.length === 0) return defaultValues(config);
   const { parseArgsProblem, parseCommandLine } = await import(
     "./command_line.ts"
   );
   try {
-    return parseCommandLine({
-      args: options,
-      options: {
-        host: { type: "string", short: "H", default: defaults.host },
-        port: { type: "string", short: "p", default: String(defaults.port) },
-        timeout: { type: "string" },
-        level: { type: "string", short: "l" },
-        tag: { type: "string", short: "t" },
-        hostname: { type: "string" },
-        timestamps: { type: "boolean", short: "T", default: false },
-        stdin: { type: "boolean", default: false },
-        "curve-server-key": { type: "string" },
-        "curve-key": { type: "string" },
-        keygen: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
+    return parseCommandLine(config).values;
   } catch (err) {
     throw new UsageError(
       `${
@@ -166,31 +172,6 @@ async function readFlags(options: string[], defaults: SenderDefaults) {
       } (try --help; put -- before a message that starts with '-')`,
     );
   }
-}
-
-/** The flags of a command line that gives none. */
-function noFlags(defaults: SenderDefaults) {
-  return {
-    host: defaults.host,
-    port: String(defaults.port),
-    timestamps: false,
-    stdin: false,
-    keygen: false,
-    help: false,
-  } as {
-    host: string;
-    port: string;
-    timeout?: string;
-    level?: string;
-    tag?: string;
-    hostname?: string;
-    timestamps: boolean;
-    stdin: boolean;
-    "curve-server-key"?: string;
-    "curve-key"?: string;
-    keygen: boolean;
-    help: boolean;
-  };
 }
 
 type Flags = Awaited<ReturnType<typeof readFlags>>;
