@@ -39,7 +39,8 @@
  *
  * For the goals of issue 28 (bench/goals.ts), each beside a floor measured
  * in the same run: the memory floor (bench/floor.ts's peak RSS: the addon
- * loaded, a context open); the book's plain call `./log_cmd_basic.ts arg1
+ * loaded, a context open; and with node:util loaded, as any option makes our
+ * scripts do); the book's plain call `./log_cmd_basic.ts arg1
  * arg2 arg3` to a logger on the default port (when that port is free), in
  * turn with the book's Python sender and Deno's hello-world; and the fleet
  * case, --fleet-senders PUSH sockets at 10 messages a second each for
@@ -52,7 +53,8 @@
 import { parseArgs } from "node:util";
 import { benchStats, statsReport } from "./stats.ts";
 import { fleetCase, measureFloor, plainShots, usage } from "./goals.ts";
-import { startBare, startNamed } from "./loggers.ts";
+import { BOOK_PORT, portFor, startBare, startNamed } from "./loggers.ts";
+import { canListen } from "../tests/ports.ts";
 import {
   type BenchResults,
   type BenchSetup,
@@ -139,11 +141,11 @@ async function buildC(): Promise<string> {
  */
 async function loggerRound(
   start: (dir: string, port: number) => Promise<Background>,
+  port: number,
   messages: number,
   bin: string,
 ): Promise<LoggerRun> {
   using dir = tempDir();
-  const port = freePort();
   const logger = await start(dir.path, port);
   try {
     const before = await usage(logger.pid);
@@ -287,6 +289,8 @@ Options:
   --update      write the report to the committed bench/results.md
   --fleet-senders N  senders in the fleet case, ${FLEET_RATE} msg/s each (1000)
   --fleet-seconds N  how long the fleet sends (20)
+  --free-ports  run our logger with --port on free ports too, not as the book
+                does on 5555 (for a run beside others that use 5555: the tests)
   --help        print this and exit`;
 
 /** The command line's options; a usage error throws (node:util's TypeError). */
@@ -301,6 +305,7 @@ function parseBenchArgs(args: string[]) {
       update: { type: "boolean", default: false },
       "fleet-senders": { type: "string", default: "1000" },
       "fleet-seconds": { type: "string", default: "20" },
+      "free-ports": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   }).values;
@@ -355,7 +360,7 @@ async function main(args: string[]): Promise<number> {
   }
   try {
     return await measure(
-      { messages, rounds, fleet },
+      { messages, rounds, fleet, freePorts: values["free-ports"] },
       out,
       values.update,
       bin,
@@ -368,16 +373,31 @@ async function main(args: string[]): Promise<number> {
 
 /** Runs every measure and writes the report to `out`; the exit status. */
 async function measure(
-  load: { messages: number; rounds: number; fleet: FleetShape },
+  load: {
+    messages: number;
+    rounds: number;
+    fleet: FleetShape;
+    freePorts: boolean;
+  },
   out: string,
   update: boolean,
   bin: string,
   say: (text: string) => void,
 ): Promise<number> {
   const { messages, rounds } = load;
-  say("the memory floor (bench/floor.ts)");
+  say("the memory floor (bench/floor.ts), without and with node:util");
   const floorMiB = await measureFloor(FLOOR_RUNS);
-  const { runs, bare } = await loggerRounds(messages, rounds, bin, say);
+  const floorNodeUtilMiB = await measureFloor(FLOOR_RUNS, true);
+  // Ours runs as the book runs it, with no option, where the port is free.
+  const bookCall = !load.freePorts && canListen(BOOK_PORT);
+  if (!bookCall) say("our logger runs with --port, on free ports");
+  const { runs, bare } = await loggerRounds(
+    messages,
+    rounds,
+    bin,
+    bookCall,
+    say,
+  );
   say("one-shot senders");
   const shots = await oneShots(bin);
   say("the book's plain call, its Python sender and hello-world, in turn");
@@ -385,7 +405,7 @@ async function measure(
   if (plain.busy !== undefined) {
     say(`port ${plain.busy} is busy: the plain call is not measured`);
   }
-  const fleet = await fleetCase(load.fleet, rounds, bin, say);
+  const fleet = await fleetCase(load.fleet, rounds, bin, bookCall, say);
   say("--stdin");
   const stdinRates: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -401,9 +421,21 @@ async function measure(
     latencyMessages: LATENCY_MESSAGES,
     latencyGapUs: LATENCY_GAP_US,
     oneShotRuns: ONE_SHOT_RUNS,
+    bookCall,
   };
   await writeReport(
-    { setup, runs, bare, shots, floorMiB, plain, fleet, stdinRates, stats },
+    {
+      setup,
+      runs,
+      bare,
+      shots,
+      floorMiB,
+      floorNodeUtilMiB,
+      plain,
+      fleet,
+      stdinRates,
+      stats,
+    },
     out,
   );
   say(
@@ -422,6 +454,7 @@ async function loggerRounds(
   messages: number,
   rounds: number,
   bin: string,
+  bookCall: boolean,
   say: (text: string) => void,
 ): Promise<{ runs: Record<LoggerName, LoggerRun[]>; bare: LoggerRun[] }> {
   const runs: Record<LoggerName, LoggerRun[]> = { deno: [], c: [], python: [] };
@@ -437,6 +470,7 @@ async function loggerRounds(
           name === "bare"
             ? startBare(dir, port)
             : startNamed(name, bin, dir, port),
+        portFor(name, bookCall),
         messages,
         bin,
       );

@@ -19,11 +19,10 @@
  */
 
 import type { FleetResults, FleetRun, PlainShots } from "./report.ts";
-import { startBare, startNamed } from "./loggers.ts";
+import { BOOK_PORT, portFor, startBare, startNamed } from "./loggers.ts";
 import { canListen } from "../tests/ports.ts";
 import {
   Background,
-  freePort,
   PEERS,
   PYTHON,
   ROOT,
@@ -32,9 +31,6 @@ import {
   startLogger,
   tempDir,
 } from "../tests/helpers.ts";
-
-/** The port the scripts use when none is given, as the book's plain call does. */
-export const BOOK_PORT = 5555;
 
 /** The plain call's words, as in the book. */
 const PLAIN_WORDS = ["arg1", "arg2", "arg3"];
@@ -63,9 +59,13 @@ const median = (values: number[]) =>
 
 /**
  * The memory floor: the median, over `runs` runs, of bench/floor.ts's peak
- * RSS in MiB once it has loaded the addon and opened a context.
+ * RSS in MiB once it has loaded the addon and opened a context (and, with
+ * `nodeUtil`, loaded node:util, as any option makes our scripts do).
  */
-export async function measureFloor(runs: number): Promise<number> {
+export async function measureFloor(
+  runs: number,
+  nodeUtil = false,
+): Promise<number> {
   const peaks: number[] = [];
   for (let i = 0; i < runs; i++) {
     const child = new Deno.Command(Deno.execPath(), {
@@ -74,6 +74,7 @@ export async function measureFloor(runs: number): Promise<number> {
         "-q",
         `--allow-ffi=${ROOT}node_modules`,
         `${ROOT}bench/floor.ts`,
+        ...(nodeUtil ? ["node:util"] : []),
       ],
       stdin: "piped",
       stdout: "piped",
@@ -248,6 +249,7 @@ export async function fleetCase(
   shape: FleetShape,
   rounds: number,
   bin: string,
+  bookCall: boolean,
   say: (text: string) => void,
 ): Promise<FleetResults> {
   const pinned = await fleetCpus();
@@ -261,7 +263,7 @@ export async function fleetCase(
       say(
         `fleet ${round}/${rounds}: ${shape.senders} senders × ${shape.rate} msg/s × ${shape.seconds} s into ${name}`,
       );
-      const port = freePort();
+      const port = portFor(name, bookCall);
       const run = await fleetRound(
         (dir) =>
           name === "bare"

@@ -2,12 +2,14 @@
  * Starting the loggers `deno task bench` compares, each in a directory of
  * its own on a port of its own: ours, the C logger, the book's Python
  * logger, and bench/bare_logger.ts (the C logger's loop in Deno on our
- * binding); each on one CPU alone (`taskset`) when asked.
+ * binding); each on one CPU alone (`taskset`) when asked. Ours runs as the
+ * book runs it, with no option, on the book's port while that is free.
  *
  * @example
  * ```ts
- * import { startNamed } from "./loggers.ts";
- * const logger = await startNamed("c", bin, dir, port, 0); // on CPU 0
+ * import { portFor, startNamed } from "./loggers.ts";
+ * const port = portFor("deno", true); // 5555, the book's, while free
+ * const logger = await startNamed("deno", bin, dir, port, 0); // on CPU 0
  * await logger.stop("SIGKILL");
  * ```
  *
@@ -15,13 +17,30 @@
  */
 
 import type { LoggerName } from "./report.ts";
+import { canListen } from "../tests/ports.ts";
 import {
   Background,
+  freePort,
   LOGGER,
   ROOT,
   startBookLogger,
   waitForPort,
 } from "../tests/helpers.ts";
+
+/** The port the scripts use when none is given, as the book's plain call does. */
+export const BOOK_PORT = 5555;
+
+export /**
+ * Where to start `name`: with `bookCall`, our logger on the book's port
+ * while that is free, so that it starts as the book starts it, with no
+ * option (an option loads node:util: bench/floor.ts measures what that
+ * costs); every other logger on a free port of its own.
+ */
+function portFor(name: LoggerName | "bare", bookCall: boolean): number {
+  return name === "deno" && bookCall && canListen(BOOK_PORT)
+    ? BOOK_PORT
+    : freePort();
+}
 
 export /**
  * Starts one of the loggers in `dir`, listening on `port`; on CPU `cpu`
@@ -36,7 +55,7 @@ function startNamed(
 ): Promise<Background> {
   if (name === "python") return startBookLogger(dir, port);
   const [command, ...args] = name === "deno"
-    ? [LOGGER, "--port", String(port)]
+    ? [LOGGER, ...(port === BOOK_PORT ? [] : ["--port", String(port)])]
     : [`${bin}/reference_logger`, String(port), `${dir}/log.txt`];
   return (async () => {
     const logger = cpu === undefined

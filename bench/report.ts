@@ -69,6 +69,11 @@ export interface BenchSetup {
   latencyGapUs: number;
   /** Timed runs of each one-shot command (after 2 warm-ups). */
   oneShotRuns: number;
+  /**
+   * Whether our logger ran as the book runs it, with no option, on the
+   * book's port (free when the bench began); else with `--port`.
+   */
+  bookCall: boolean;
 }
 
 /** Median one-shot wall times, in milliseconds. */
@@ -142,6 +147,8 @@ export interface BenchResults {
   shots: OneShots;
   /** The memory floor: peak RSS of bench/floor.ts (addon loaded, a context open), MiB. */
   floorMiB: number;
+  /** The same with node:util loaded too, as any option makes our scripts do, MiB. */
+  floorNodeUtilMiB: number;
   plain: PlainShots;
   fleet: FleetResults;
   /** `--stdin` lines per second, one per round. */
@@ -360,7 +367,11 @@ function fleetMedians(runs: FleetRun[]): FleetRun {
  * The fleet rows: messages lost (in all rounds), CPU and peak RSS (medians
  * of the rounds), against the C logger.
  */
-function fleetRows(fleet: FleetResults, floorMiB: number): string[] {
+function fleetRows(
+  fleet: FleetResults,
+  floorMiB: number,
+  nodeUtil: string,
+): string[] {
   const { shape } = fleet;
   const deno = fleetMedians(fleet.runs.deno);
   const bare = fleetMedians(fleet.runs.bare);
@@ -394,7 +405,7 @@ function fleetRows(fleet: FleetResults, floorMiB: number): string[] {
       deno.peakMiB.toFixed(0),
       `C ${c.peakMiB.toFixed(0)} + floor ${
         floorMiB.toFixed(0)
-      }; bare Deno loop ${bare.peakMiB.toFixed(0)}`,
+      }${nodeUtil}; bare Deno loop ${bare.peakMiB.toFixed(0)}`,
       `≤ ${rssGoal.toFixed(0)} (C's + floor)`,
       deno.peakMiB <= rssGoal,
     ),
@@ -408,8 +419,10 @@ function fleetRows(fleet: FleetResults, floorMiB: number): string[] {
  */
 export function renderGoals(results: BenchResults): string {
   const { rates, cpu, rss } = loggerMedians(results);
-  const { floorMiB, setup } = results;
+  const { floorMiB, floorNodeUtilMiB, setup } = results;
   const rounds = `median of ${setup.rounds} round(s)`;
+  // What node:util adds to the floor: an option loads it (lib/cli/args.ts).
+  const nodeUtil = ` (with node:util ${floorNodeUtilMiB.toFixed(0)})`;
   const cpuRatio = measuredRatio(cpu.deno, cpu.c);
   const rssGoal = floorMiB + FLOOR_GOALS.rssOverFloorMiB;
   const bare = (key: keyof LoggerRun) =>
@@ -423,7 +436,7 @@ export function renderGoals(results: BenchResults): string {
     goalRow(
       `logger peak RSS under the load, MiB, ${rounds}`,
       rss.deno.toFixed(0),
-      `addon + context ${floorMiB.toFixed(0)}; bare Deno loop ${
+      `addon + context ${floorMiB.toFixed(0)}${nodeUtil}; bare Deno loop ${
         bare("peakMiB").toFixed(0)
       }`,
       `≤ ${rssGoal.toFixed(0)} (floor + ${FLOOR_GOALS.rssOverFloorMiB})`,
@@ -447,7 +460,7 @@ export function renderGoals(results: BenchResults): string {
       `≥ ${TARGETS.throughput}×`,
       rates.deno / rates.c >= TARGETS.throughput,
     ),
-    ...fleetRows(results.fleet, floorMiB),
+    ...fleetRows(results.fleet, floorMiB, nodeUtil),
   ].join("\n");
 }
 
@@ -500,7 +513,13 @@ ${renderTable(results)}
 ${renderGoals(results)}
 
 The memory floor is the peak RSS of \`bench/floor.ts\` (npm:zeromq's addon loaded as
-our scripts load it, a context open); the start-up floor is Deno's hello-world. The
+our scripts load it, a context open), and with node:util loaded too, as any option
+makes our scripts load it for \`parseArgs\`; the start-up floor is Deno's hello-world.
+${
+    setup.bookCall
+      ? "Our logger ran as the book runs it, with no option (so without node:util), on port 5555."
+      : "Our logger ran with `--port` on free ports (5555 was busy, or `--free-ports` said so), and so with node:util loaded."
+  } The
 plain call goes to a logger on the default port, in turn with the book's Python
 sender (\`tests/peers/book_sender.py arg1 arg2 arg3\`) and hello-world, ${setup.oneShotRuns}
 runs after 2 warm-ups. The fleet (\`bench/c/fleet.c\`) is one process with a PUSH
