@@ -156,6 +156,7 @@ export async function main(args: string[]): Promise<number> {
         return await verifyLogs(
           options.seal!.verify!,
           options.seal!.verifyKey!,
+          (text) => console.error(`${PROGRAM}: ${text}`),
         );
       }
     }

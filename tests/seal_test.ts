@@ -28,7 +28,7 @@ import {
   waitForPort,
 } from "./helpers.ts";
 import { Rsyslog } from "./forward_helpers.ts";
-import { mac, sha256Hex } from "../lib/seal/chain.ts";
+import { formatVerifyKey, mac, newKey, sha256Hex } from "../lib/seal/chain.ts";
 import { lineTags } from "../lib/seal/line_tags.ts";
 import { formatRecord, parseRecord, withMac } from "../lib/seal/record.ts";
 
@@ -93,6 +93,21 @@ function verify(dir: string, key: string, files: string[] = []) {
     "--verify-key",
     key,
     ...files.flatMap((file) => ["--file", file]),
+  ], { cwd: dir });
+}
+
+/** `--verify` of `dir`'s log in the background, to watch what it says as it works. */
+function verifyInBackground(dir: string, key: string): Background {
+  return new Background("deno", [
+    "run",
+    "-q",
+    "--no-prompt",
+    "-P=logging_basic",
+    `--allow-read=${dir}`,
+    LOGGER,
+    "--verify",
+    "--verify-key",
+    key,
   ], { cwd: dir });
 }
 
@@ -699,4 +714,46 @@ Deno.test("a log rotated without its seal file: the logger says so, and --verify
     out.stdout,
     "./log.txt.seal: seal records 0-1 cover another log file before ./log.txt (rotated without its seal file, or replaced): their lines are not in it; ./log.txt is checked against the records from 2 on\n",
   );
+});
+
+Deno.test("a seal record numbered so far along that its key would take years to reach: --verify says so on stderr within seconds, and Ctrl-C stops it", async () => {
+  using dir = tempDir();
+  const log = `${dir.path}/log.txt`;
+  const bytes = new TextEncoder().encode("pay alice 10\n");
+  Deno.writeFileSync(log, bytes);
+  // Forged: no logger writes 10^14 seal records (a million a second would
+  // take three years), and the key of record 10^14 is 10^14 steps of
+  // SHA-256 from the first key.
+  const seq = 1e14;
+  const signed = formatRecord(
+    {
+      seq,
+      kind: "open",
+      offset: 0,
+      length: bytes.length,
+      lines: 1,
+      sha256: sha256Hex(bytes),
+      prev: "0".repeat(64),
+      tags: lineTags(bytes),
+    },
+    new Date().toISOString(),
+    "host",
+  );
+  Deno.writeTextFileSync(
+    `${log}.seal`,
+    `${withMac(signed, mac(newKey(), signed))}\n`,
+  );
+  await using verifying = verifyInBackground(
+    dir.path,
+    formatVerifyKey(newKey()),
+  );
+  await verifying.waitForStderr(
+    new RegExp(
+      `^logging_basic: \\./log\\.txt\\.seal: the key of seal record ${seq} \\(line 1 of the seal file\\) is 100,000,000,000,000 steps of SHA-256 from the verification key: about [\\d,]+ years more at [\\d,]+ a second \\(Ctrl-C stops; a record number this chain's logger cannot have reached means the seal file was forged\\)\n`,
+    ),
+  );
+  verifying.kill("SIGINT");
+  const out = await verifying.finish();
+  assert.notEqual(out.code, 0);
+  assert.doesNotMatch(out.stdout, /verified/);
 });

@@ -1,6 +1,7 @@
 /**
- * Words every layer writes: a count with its noun, a word quoted for the
- * shell, the name a user runs a script by. Imports nothing.
+ * Words every layer writes: a count with its noun, a rough length of time,
+ * a word quoted for the shell, the name a user runs a script by. Imports
+ * nothing.
  *
  * @example
  * ```ts
@@ -22,6 +23,33 @@
  */
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * A length of time in `seconds`, rounded, in the largest unit it fills, for
+ * an estimate a person reads.
+ *
+ * @example
+ * ```ts
+ * roughTime(42); // "42 seconds"
+ * roughTime(3 * 3600 + 60); // "3 hours"
+ * roughTime(1e9); // "32 years"
+ * ```
+ */
+export function roughTime(seconds: number): string {
+  const units: [string, number][] = [
+    ["year", 365.25 * 86400],
+    ["day", 86400],
+    ["hour", 3600],
+    ["minute", 60],
+  ];
+  for (const [unit, size] of units) {
+    if (seconds >= size) {
+      return `${Math.round(seconds / size).toLocaleString("en")} ${unit}s`
+        .replace(/^1 (\w+)s$/, "1 $1");
+    }
+  }
+  return plural(Math.round(seconds), "second");
 }
 
 /**

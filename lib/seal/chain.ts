@@ -62,21 +62,31 @@ export function nextKey(key: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(digest);
 }
 
+/** How many steps of {@link keyAt} between two calls of its `onProgress`. */
+export const KEY_PROGRESS_STEPS = 1 << 18;
+
 /**
  * The key of record `n`, derived from the first key by `n` steps of
- * {@link nextKey}.
+ * {@link nextKey}: time linear in `n` (bench/results.md, Issue 29), so
+ * `onProgress`, when given, is told how many steps are done every
+ * KEY_PROGRESS_STEPS.
  *
  * @example
  * ```ts
  * keyAt(first, 0); // first itself
+ * keyAt(first, 10_000_000, (done) => console.error(`${done} steps`));
  * ```
  */
 export function keyAt(
   first: Uint8Array<ArrayBuffer>,
   n: number,
+  onProgress?: (done: number) => void,
 ): Uint8Array<ArrayBuffer> {
   let key = first;
-  for (let i = 0; i < n; i++) key = nextKey(key);
+  for (let i = 1; i <= n; i++) {
+    key = nextKey(key);
+    if (i % KEY_PROGRESS_STEPS === 0) onProgress?.(i);
+  }
   return key;
 }
 

@@ -51,17 +51,19 @@ function verifiedLine(check: LogCheck): string {
 /**
  * Verifies `logs` in order with the verification key `keyText`, printing
  * what it finds; resolves to the exit status: 0 when all is verified.
+ * `say` is told how a long walk to a file's first key goes (stderr).
  */
 export async function verifyLogs(
   logs: string[],
   keyText: string,
+  say?: (text: string) => void,
 ): Promise<number> {
   const firstKey = parseVerifyKey(keyText);
   let before: LogCheck | undefined;
   let carried: CarriedKey | undefined;
   let verified = true;
   for (const log of logs) {
-    const check = await checkOne(log, firstKey, carried);
+    const check = await checkOne(log, firstKey, carried, say);
     if (before?.last && check.first && !follows(before.last, check.first)) {
       check.findings.unshift(
         `${log}: does not follow ${before.log}: its first seal record is ${check.first.seq}, and ${before.log} ends at record ${before.last.seq}${
@@ -102,6 +104,7 @@ async function checkOne(
   log: string,
   firstKey: Uint8Array<ArrayBuffer>,
   carried: CarriedKey | undefined,
+  say: ((text: string) => void) | undefined,
 ): Promise<LogCheck> {
   const missing = (text: string, seal = "") => ({
     log,
@@ -119,7 +122,7 @@ async function checkOne(
     );
   }
   try {
-    return await checkLog(log, seal, firstKey, carried);
+    return await checkLog(log, seal, firstKey, carried, say);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
       return missing(`${log}: missing (its seal file ${seal} is there)`, seal);

@@ -16,6 +16,7 @@
  */
 
 import { ByteSource } from "./byte_source.ts";
+import { roughTime } from "../base/words.ts";
 import { FIRST_PREV, keyAt, mac, nextKey, sha256Hex } from "./chain.ts";
 import { describeDifference, findDifference, linesAre } from "./diagnose.ts";
 import type { SealRecord } from "./record.ts";
@@ -30,6 +31,16 @@ import { lastOpen, type ReadRecord, SealReader } from "./seal_reader.ts";
  * what a crash left.
  */
 const UNSEALED_BY_CRASH = 4096 + 64;
+
+/**
+ * A file's first record is checked with the key of its number, that many
+ * steps of SHA-256 from the verification key (unless the file before gave
+ * it): a long walk for a late file of a busy chain, and for a forged record
+ * number, years. After KEY_WALK_QUIET_MS of it, `--verify` says on stderr
+ * how long it will take, then how far it is every KEY_WALK_EVERY_MS.
+ */
+const KEY_WALK_QUIET_MS = 2000;
+const KEY_WALK_EVERY_MS = 30_000;
 
 /** What `--verify` found in one log and its seal file. */
 export interface LogCheck {
@@ -75,6 +86,8 @@ class Checker {
     /** The seal file's line from which records cover this log: its last `open`. */
     readonly contentFrom: number,
     readonly carried?: CarriedKey,
+    /** Where to say how a long walk to a key goes (see KEY_WALK_QUIET_MS). */
+    readonly say?: (text: string) => void,
   ) {
     this.check = { ...paths, findings: [], notes: [], lines: 0 };
   }
@@ -142,7 +155,7 @@ class Checker {
       const carried = this.carried;
       this.#key = carried?.seq === record.seq
         ? carried.key
-        : keyAt(this.firstKey, record.seq);
+        : keyAt(this.firstKey, record.seq, this.#walkReport(record.seq, where));
       this.check.first = record;
     }
     if (mac(this.#key, record.signed) !== record.mac) {
@@ -159,6 +172,41 @@ class Checker {
       return false;
     }
     return true;
+  }
+
+  /**
+   * What keyAt is told as it walks to the key of record `seq`: after a few
+   * seconds, how long the walk will take; then, now and then, how far it is.
+   */
+  #walkReport(
+    seq: number,
+    where: string,
+  ): ((done: number) => void) | undefined {
+    const say = this.say;
+    if (say === undefined) return undefined;
+    const began = performance.now();
+    let saidAt: number | undefined;
+    return (done) => {
+      const now = performance.now();
+      if (
+        now - (saidAt ?? began) <
+          (saidAt ? KEY_WALK_EVERY_MS : KEY_WALK_QUIET_MS)
+      ) return;
+      const perSecond = done / ((now - began) / 1000);
+      const left = roughTime((seq - done) / perSecond);
+      say(
+        saidAt === undefined
+          ? `${this.check.seal}: the key of ${where} is ${
+            seq.toLocaleString("en")
+          } steps of SHA-256 from the verification key: about ${left} more at ${
+            Math.round(perSecond).toLocaleString("en")
+          } a second (Ctrl-C stops; a record number this chain's logger cannot have reached means the seal file was forged)`
+          : `${this.check.seal}: ${
+            Math.floor(100 * done / seq)
+          }% of the way to the key of ${where}, about ${left} more`,
+      );
+      saidAt = now;
+    };
   }
 
   /** A line of the seal file that is no record (or the file cut in one). */
@@ -325,6 +373,7 @@ export async function checkLog(
   seal: string,
   firstKey: Uint8Array<ArrayBuffer>,
   carried?: CarriedKey,
+  say?: (text: string) => void,
 ): Promise<LogCheck> {
   const contentFrom = await lastOpen(seal);
   await using logSource = await ByteSource.open(log);
@@ -336,6 +385,7 @@ export async function checkLog(
     firstKey,
     contentFrom,
     carried,
+    say,
   );
   await checker.run();
   return checker.check;
