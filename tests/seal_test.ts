@@ -82,7 +82,12 @@ async function startSealing(
 
 /** `--verify` in `dir` of `files` (default: ./log.txt) with `key`. */
 function verify(dir: string, key: string, files: string[] = []) {
-  return run("deno", [
+  return run("deno", verifyArgs(dir, key, files), { cwd: dir });
+}
+
+/** The `deno run` arguments of `--verify` in `dir`. */
+function verifyArgs(dir: string, key: string, files: string[] = []): string[] {
+  return [
     "run",
     "-q",
     "--no-prompt",
@@ -93,22 +98,12 @@ function verify(dir: string, key: string, files: string[] = []) {
     "--verify-key",
     key,
     ...files.flatMap((file) => ["--file", file]),
-  ], { cwd: dir });
+  ];
 }
 
 /** `--verify` of `dir`'s log in the background, to watch what it says as it works. */
 function verifyInBackground(dir: string, key: string): Background {
-  return new Background("deno", [
-    "run",
-    "-q",
-    "--no-prompt",
-    "-P=logging_basic",
-    `--allow-read=${dir}`,
-    LOGGER,
-    "--verify",
-    "--verify-key",
-    key,
-  ], { cwd: dir });
+  return new Background("deno", verifyArgs(dir, key), { cwd: dir });
 }
 
 /** A copy of `dir`'s log and seal file in a new directory, for one kind of tampering. */

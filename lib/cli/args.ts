@@ -1,7 +1,7 @@
 /**
- * What both command lines share: the port, the values of a command line
- * with no option, and the one place an error becomes the line a user sees
- * (`parseArgs` itself is in command_line.ts).
+ * What both command lines share: reading their options (with `parseArgs`,
+ * in command_line.ts, loaded only when there is an option), the port, and
+ * the one place an error becomes the line a user sees.
  *
  * @example
  * ```ts
@@ -85,4 +85,31 @@ export function defaultValues<T extends ParseArgsConfig>(
     values[name] = Array.isArray(value) ? [...value] : value;
   }
   return values as ReturnType<typeof parseArgs<T>>["values"];
+}
+
+/**
+ * The values of the options on the command line `config.args`, read by
+ * node:util's parseArgs (lib/cli/command_line.ts), which is loaded only
+ * when there is an argument to read ({@link defaultValues} otherwise). A
+ * usage error says what is wrong in one line, then `hint`.
+ *
+ * @example
+ * ```ts
+ * const config = { args: ["-p", "6000"], options: { port: { type: "string" as const, short: "p" } } };
+ * (await readOptions(config, "try --help")).port; // "6000"
+ * ```
+ */
+export async function readOptions<T extends ParseArgsConfig>(
+  config: T,
+  hint: string,
+): Promise<ReturnType<typeof parseArgs<T>>["values"]> {
+  if ((config.args ?? []).length === 0) return defaultValues(config);
+  const { parseArgsProblem, parseCommandLine } = await import(
+    "./command_line.ts"
+  );
+  try {
+    return parseCommandLine(config).values;
+  } catch (err) {
+    throw new UsageError(`${parseArgsProblem(err)} (${hint})`);
+  }
 }

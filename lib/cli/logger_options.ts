@@ -18,7 +18,7 @@
 
 import { UsageError } from "../base/errors.ts";
 import type { ParseArgsConfig } from "node:util";
-import { defaultValues, parsePort } from "./args.ts";
+import { parsePort, readOptions } from "./args.ts";
 import { joinAges, parseSize, parseTime } from "./values.ts";
 import type { Filters } from "../log/log_line.ts";
 import { filterPattern } from "../log/pattern.ts";
@@ -154,17 +154,8 @@ function flagConfig(args: string[], defaults: LoggerDefaults) {
  * The flags as `parseArgs` reads them, with the defaults filled in. With no
  * argument (the book's plain call) `node:util` is not even loaded.
  */
-async function readFlags(args: string[], defaults: LoggerDefaults) {
-  const config = flagConfig(args, defaults);
-  if (args.length === 0) return defaultValues(config);
-  const { parseArgsProblem, parseCommandLine } = await import(
-    "./command_line.ts"
-  );
-  try {
-    return parseCommandLine(config).values;
-  } catch (err) {
-    throw new UsageError(`${parseArgsProblem(err)} (try --help)`);
-  }
+function readFlags(args: string[], defaults: LoggerDefaults) {
+  return readOptions(flagConfig(args, defaults), "try --help");
 }
 
 type Flags = Awaited<ReturnType<typeof readFlags>>;

@@ -17,7 +17,7 @@
 
 import { UsageError } from "../base/errors.ts";
 import type { ParseArgsConfig } from "node:util";
-import { defaultValues, parsePort } from "./args.ts";
+import { parsePort, readOptions } from "./args.ts";
 import { HEADER_ROOM } from "../sender/message_text.ts";
 import { type Level, parseLevel } from "../log/wire.ts";
 
@@ -157,21 +157,11 @@ function flagConfig(args: string[], defaults: SenderDefaults) {
  * The flags as `parseArgs` reads them, with the defaults filled in. With no
  * option (the book's plain call) `node:util` is not even loaded.
  */
-async function readFlags(options: string[], defaults: SenderDefaults) {
-  const config = flagConfig(options, defaults);
-  if (options.length === 0) return defaultValues(config);
-  const { parseArgsProblem, parseCommandLine } = await import(
-    "./command_line.ts"
+function readFlags(options: string[], defaults: SenderDefaults) {
+  return readOptions(
+    flagConfig(options, defaults),
+    "try --help; put -- before a message that starts with '-'",
   );
-  try {
-    return parseCommandLine(config).values;
-  } catch (err) {
-    throw new UsageError(
-      `${
-        parseArgsProblem(err)
-      } (try --help; put -- before a message that starts with '-')`,
-    );
-  }
 }
 
 type Flags = Awaited<ReturnType<typeof readFlags>>;
