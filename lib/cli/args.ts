@@ -58,9 +58,9 @@ export function fail(program: string, err: unknown): number {
 /**
  * What `parseArgs` gives for a command line with no option, without
  * loading `node:util`: each option's default. The book's plain calls have
- * none, and `node:util` costs a one-shot sender about 5 ms of its start and
- * a logger 4 MiB (bench/results.md, Issue 28). The import above is of types
- * only: it loads nothing.
+ * none, and `node:util` costs a one-shot sender start-up time and a logger
+ * memory (bench/results.md, Issue 28). The import above is of types only:
+ * it loads nothing.
  *
  * @example
  * ```ts
